@@ -1,0 +1,87 @@
+"""Admin command line: `python -m app.cli <command>`, against DATABASE_URL.
+
+Commands: create-user, create-service-client, seed-catalog.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import get_settings
+from app.db import create_engine, create_sessionmaker
+from app.errors import RegimenError
+from app.models.accounts import Role
+from app.services import accounts, catalog
+
+
+async def _in_transaction(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    settings = get_settings()
+    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+async def _create_user(args: argparse.Namespace) -> dict[str, Any]:
+    user = await _in_transaction(
+        lambda s: accounts.create_user(s, email=args.email, password=args.password, role=args.role)
+    )
+    return {"id": str(user.id), "email": user.email, "role": user.role}
+
+
+async def _create_service_client(args: argparse.Namespace) -> dict[str, Any]:
+    client, secret = await _in_transaction(
+        lambda s: accounts.create_service_client(s, name=args.name, scopes=frozenset(args.scope))
+    )
+    return {"client_id": client.client_id, "client_secret": secret, "scope": client.scopes}
+
+
+async def _seed_catalog(_args: argparse.Namespace) -> dict[str, Any]:
+    return {"added": await _in_transaction(catalog.seed_catalog)}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app.cli", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    user = commands.add_parser("create-user", help="create a dermatologist, admin or user")
+    user.add_argument("--email", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", choices=[r.value for r in Role], default=Role.user.value)
+    user.set_defaults(run=_create_user)
+
+    client = commands.add_parser("create-service-client", help="create a machine client")
+    client.add_argument("--name", required=True)
+    client.add_argument("--scope", action="append", required=True, help="repeat for more scopes")
+    client.set_defaults(run=_create_service_client)
+
+    seed = commands.add_parser("seed-catalog", help="add the seed products the catalog lacks")
+    seed.set_defaults(run=_seed_catalog)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "create-user" and len(args.password) < 8:
+        print("error: --password needs at least 8 characters", file=sys.stderr)
+        return 2
+    try:
+        result = asyncio.run(args.run(args))
+    except RegimenError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

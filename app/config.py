@@ -1,0 +1,46 @@
+"""Settings: one pydantic-settings class, read from the environment (prefix REGIMEN_)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105 - a known placeholder, refused below
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGIMEN_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///./regimen.db",
+        validation_alias=AliasChoices("REGIMEN_DATABASE_URL", "DATABASE_URL"),
+    )
+    secret_key: str = PLACEHOLDER_SECRET
+    access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    service_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    sqlite_busy_timeout_ms: int = 5000
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        if self.environment == "production" and (
+            self.secret_key == PLACEHOLDER_SECRET or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "REGIMEN_SECRET_KEY must be set to a random value of at least 32 characters "
+                "outside development"
+            )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,93 @@
+"""Annotated dependencies: the session, who is calling, and "does it exist, is it theirs"."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.db import get_session
+from app.errors import Forbidden, Unauthorized
+from app.models.accounts import Role, ServiceClient, User
+from app.models.shelf import ShelfItem
+from app.security import TokenClaims, read_token
+from app.services import accounts, shelf
+
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+def _claims(settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]) -> TokenClaims:
+    if token is None:
+        raise Unauthorized("Send a bearer token in the Authorization header")
+    claims = read_token(settings, token)
+    if claims is None:
+        raise Unauthorized("The token is invalid or has expired", code="invalid_token")
+    return claims
+
+
+Claims = Annotated[TokenClaims, Depends(_claims)]
+
+
+async def _current_user(claims: Claims, session: SessionDep) -> User:
+    if claims.kind != "user":
+        raise Forbidden("This route is for people, not service clients", code="user_required")
+    user = await accounts.get_user(session, claims.subject)
+    if user is None:
+        raise Unauthorized("The account behind this token no longer exists", code="invalid_token")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def _role(*allowed: Role) -> object:
+    def check(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise Forbidden(
+                f"This route is for {' or '.join(allowed)} accounts", code="role_required"
+            )
+        return user
+
+    return check
+
+
+Dermatologist = Annotated[User, Depends(_role(Role.dermatologist))]
+Admin = Annotated[User, Depends(_role(Role.admin))]
+
+
+def _scoped(scope: str) -> object:
+    async def check(claims: Claims, session: SessionDep) -> ServiceClient:
+        if claims.kind != "service" or scope not in claims.scopes:
+            raise Forbidden(f"This route needs a service token with scope {scope}", code="scope")
+        client = await accounts.get_service_client(session, claims.subject)
+        if client is None or scope not in client.scope_set:
+            raise Unauthorized("The client behind this token was removed", code="invalid_token")
+        return client
+
+    return check
+
+
+SchedulerClient = Annotated[ServiceClient, Depends(_scoped("reminders:read"))]
+
+
+async def _owned_shelf_item(
+    item_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> ShelfItem:
+    return await shelf.get_owned_item(session, user=user, item_id=item_id)
+
+
+OwnedShelfItem = Annotated[ShelfItem, Depends(_owned_shelf_item)]

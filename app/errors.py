@@ -1,0 +1,69 @@
+"""Domain errors: one base class with an HTTP status and a stable machine code.
+
+Services raise these; app/problems.py renders every one as RFC 9457 problem+json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RegimenError(Exception):
+    status_code = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class NotFound(RegimenError):
+    status_code = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(RegimenError):
+    status_code = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class Unauthorized(RegimenError):
+    status_code = 401
+    code = "not_authenticated"
+    title = "Not authenticated"
+
+    def __init__(self, detail: str, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": "Bearer"})
+        super().__init__(detail, **kwargs)
+
+
+class Forbidden(RegimenError):
+    status_code = 403
+    code = "forbidden"
+    title = "Forbidden"
+
+
+class PreconditionFailed(RegimenError):
+    status_code = 412
+    code = "precondition_failed"
+    title = "Precondition failed"
+
+
+class Unprocessable(RegimenError):
+    status_code = 422
+    code = "unprocessable"
+    title = "Unprocessable content"

@@ -1,0 +1,55 @@
+"""The FastAPI application: wiring only (lifespan, middleware, error handlers, routers)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app import problems
+from app.config import Settings, get_settings
+from app.db import create_engine, create_sessionmaker
+from app.observability import Metrics, ObservabilityMiddleware, configure_logging
+from app.routers import auth, health, products, profile, shelf
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> FastAPI:
+    """Build the app. With manage_database=False the caller (tests) sets app.state.engine and
+    app.state.sessionmaker itself."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
+        engine = create_engine(
+            settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
+        )
+        app.state.engine = engine
+        app.state.sessionmaker = create_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Regimen",
+        version="1.0.0",
+        summary="Safe, explained, step-ordered skincare routines.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics()
+    app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
+    problems.install(app)
+    for module in (health, auth, profile, products, shelf):
+        app.include_router(module.router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

@@ -1,0 +1,141 @@
+"""A user's skin profile: the engine's main input besides the shelf."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, ConfigDict, model_validator
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from app.models.base import JSONList, UTCDateTime, utcnow
+from app.scheduling.inputs import Pregnancy, RetinoidExperience, Sensitivity, SkinType
+
+
+class Condition(StrEnum):
+    acne = "acne"
+    rosacea = "rosacea"
+    eczema = "eczema"
+    melasma = "melasma"
+    psoriasis = "psoriasis"
+    seborrheic_dermatitis = "seborrheic_dermatitis"
+    perioral_dermatitis = "perioral_dermatitis"
+    contact_dermatitis = "contact_dermatitis"
+
+
+class Concern(StrEnum):
+    aging = "aging"
+    hyperpigmentation = "hyperpigmentation"
+    dehydration = "dehydration"
+    texture = "texture"
+    redness = "redness"
+    barrier = "barrier"
+    pores = "pores"
+    dullness = "dullness"
+    acne_scars = "acne_scars"
+
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _valid_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+    return name
+
+
+def _valid_hhmm(value: str) -> str:
+    if not _HHMM.match(value):
+        raise ValueError("expected a local time as HH:MM (00:00 to 23:59)")
+    return value
+
+
+def _normalised(items: list[str]) -> list[str]:
+    cleaned = {item.strip().lower() for item in items if item.strip()}
+    return sorted(cleaned)
+
+
+TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_valid_zone)]
+LocalTime = Annotated[str, Field(max_length=5), AfterValidator(_valid_hhmm)]
+FreeTerms = Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=50)]
+
+
+class ProfileBase(SQLModel):
+    skin_type: SkinType | None = None
+    sensitivity: Sensitivity = Sensitivity.medium
+    conditions: list[Condition] = Field(default_factory=list, max_length=10)
+    concerns: list[Concern] = Field(default_factory=list, max_length=10)
+    pregnancy: Pregnancy = Pregnancy.none
+    due_date: date | None = None
+    oral_medications: FreeTerms = Field(default_factory=list)
+    retinoid_experience: RetinoidExperience = RetinoidExperience.none
+    avoid_ingredients: FreeTerms = Field(default_factory=list)
+    timezone: TimeZoneName = "UTC"
+    am_time: LocalTime = "07:30"
+    pm_time: LocalTime = "21:30"
+
+
+class Profile(ProfileBase, table=True):
+    __tablename__ = "profiles"
+
+    user_id: uuid.UUID = Field(foreign_key="users.id", primary_key=True, ondelete="CASCADE")
+    skin_type: str | None = Field(default=None, sa_type=String(20))  # type: ignore[assignment]
+    sensitivity: str = Field(default=Sensitivity.medium, sa_type=String(20))  # type: ignore[assignment]
+    pregnancy: str = Field(default=Pregnancy.none, sa_type=String(30))  # type: ignore[assignment]
+    retinoid_experience: str = Field(  # type: ignore[assignment]
+        default=RetinoidExperience.none, sa_type=String(20)
+    )
+    conditions: list[str] = Field(default_factory=list, sa_type=JSONList)  # type: ignore[assignment]
+    concerns: list[str] = Field(default_factory=list, sa_type=JSONList)  # type: ignore[assignment]
+    oral_medications: list[str] = Field(default_factory=list, sa_type=JSONList)
+    avoid_ingredients: list[str] = Field(default_factory=list, sa_type=JSONList)
+    timezone: str = Field(default="UTC", max_length=64)
+    am_time: str = Field(default="07:30", max_length=5)
+    pm_time: str = Field(default="21:30", max_length=5)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class ProfileIn(ProfileBase):
+    """A whole profile (PUT), and the shape a PATCH must still have once merged."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ProfileIn:
+        if self.due_date is not None and self.pregnancy != Pregnancy.pregnant:
+            raise ValueError("due_date is only accepted when pregnancy is 'pregnant'")
+        self.oral_medications = _normalised(self.oral_medications)
+        self.avoid_ingredients = _normalised(self.avoid_ingredients)
+        self.conditions = sorted(set(self.conditions))
+        self.concerns = sorted(set(self.concerns))
+        return self
+
+
+class ProfilePatch(SQLModel):
+    """Only the fields sent change; the merged result is validated as a ProfileIn."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    skin_type: SkinType | None = None
+    sensitivity: Sensitivity | None = None
+    conditions: list[Condition] | None = Field(default=None, max_length=10)
+    concerns: list[Concern] | None = Field(default=None, max_length=10)
+    pregnancy: Pregnancy | None = None
+    due_date: date | None = None
+    oral_medications: FreeTerms | None = None
+    retinoid_experience: RetinoidExperience | None = None
+    avoid_ingredients: FreeTerms | None = None
+    timezone: TimeZoneName | None = None
+    am_time: LocalTime | None = None
+    pm_time: LocalTime | None = None
+
+
+class ProfilePublic(ProfileBase):
+    updated_at: datetime

@@ -1,0 +1,88 @@
+"""RFC 9457 problem+json for every error response, from one place."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import RegimenError
+
+logger = logging.getLogger("regimen.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    title: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body = {
+        "type": f"/problems/{code}",
+        "title": title or HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _loc(loc: tuple[int | str, ...]) -> list[int | str]:
+    return list(loc)
+
+
+async def _regimen_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RegimenError)
+    return problem(
+        exc.status_code, exc.code, exc.detail, title=exc.title, headers=exc.headers, **exc.extra
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Bad input, whether FastAPI caught it at the edge or a service re-validated a merge."""
+    assert isinstance(exc, RequestValidationError | ValidationError)
+    errors = [{"loc": _loc(err["loc"]), "msg": err["msg"]} for err in exc.errors()]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(part) for part in first["loc"])
+    return problem(
+        422,
+        "validation_error",
+        f"{where}: {first['msg']}" if where else str(first["msg"]),
+        title="Invalid request",
+        errors=errors,
+    )
+
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "internal_error", "Something went wrong on our side; it was logged.")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RegimenError, _regimen_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(ValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

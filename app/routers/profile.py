@@ -1,0 +1,46 @@
+"""The caller's own skin profile."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response
+
+from app.deps import CurrentUser, SessionDep
+from app.http_cache import cached_json
+from app.models.profiles import ProfileIn, ProfilePatch, ProfilePublic
+from app.services import profiles
+
+router = APIRouter(prefix="/v1/me/profile", tags=["profile"])
+
+IfMatch = Annotated[str | None, Header(alias="If-Match")]
+
+
+@router.get("", response_model=ProfilePublic)
+async def read_profile(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    profile = await profiles.get_profile(session, user=user)
+    return cached_json(request, profiles.public(profile))
+
+
+@router.put("", response_model=ProfilePublic, responses={201: {"model": ProfilePublic}})
+async def replace_profile(
+    request: Request,
+    body: ProfileIn,
+    user: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> Response:
+    profile, created = await profiles.put_profile(session, user=user, data=body, if_match=if_match)
+    return cached_json(request, profiles.public(profile), status_code=201 if created else 200)
+
+
+@router.patch("", response_model=ProfilePublic)
+async def update_profile(
+    request: Request,
+    body: ProfilePatch,
+    user: CurrentUser,
+    session: SessionDep,
+    if_match: IfMatch = None,
+) -> Response:
+    profile = await profiles.patch_profile(session, user=user, patch=body, if_match=if_match)
+    return cached_json(request, profiles.public(profile))

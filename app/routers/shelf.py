@@ -1,0 +1,37 @@
+"""The caller's shelf."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from app.deps import CurrentUser, OwnedShelfItem, SessionDep
+from app.http_cache import cached_json
+from app.models.shelf import Shelf, ShelfItemCreate, ShelfItemPublic, ShelfItemUpdate
+from app.services import shelf
+
+router = APIRouter(prefix="/v1/me/shelf", tags=["shelf"])
+
+
+@router.get("", response_model=Shelf)
+async def read_shelf(request: Request, user: CurrentUser, session: SessionDep) -> Response:
+    items = await shelf.list_items(session, user_id=user.id)
+    return cached_json(request, Shelf(items=[shelf.public(item) for item in items]))
+
+
+@router.post("", status_code=201, response_model=ShelfItemPublic)
+async def add_to_shelf(
+    body: ShelfItemCreate, user: CurrentUser, session: SessionDep
+) -> ShelfItemPublic:
+    return shelf.public(await shelf.add_item(session, user=user, data=body))
+
+
+@router.patch("/{item_id}", response_model=ShelfItemPublic)
+async def update_shelf_item(
+    body: ShelfItemUpdate, item: OwnedShelfItem, session: SessionDep
+) -> ShelfItemPublic:
+    return shelf.public(await shelf.update_item(session, item=item, patch=body))
+
+
+@router.delete("/{item_id}", status_code=204)
+async def remove_from_shelf(item: OwnedShelfItem, session: SessionDep) -> None:
+    await shelf.remove_item(session, item=item)

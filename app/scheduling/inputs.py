@@ -1,0 +1,227 @@
+"""The engine's inputs: plain, frozen values that the service layer builds from stored rows.
+
+Nothing here knows about HTTP, SQL or the clock. Every date is an argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+
+class SkinType(StrEnum):
+    dry = "dry"
+    oily = "oily"
+    combination = "combination"
+    normal = "normal"
+
+
+class Sensitivity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+
+class Pregnancy(StrEnum):
+    none = "none"
+    trying_to_conceive = "trying_to_conceive"
+    pregnant = "pregnant"
+    breastfeeding = "breastfeeding"
+
+
+class RetinoidExperience(StrEnum):
+    none = "none"
+    beginner = "beginner"
+    experienced = "experienced"
+
+
+class Category(StrEnum):
+    cleanser = "cleanser"
+    essence = "essence"
+    toner = "toner"
+    exosome_serum = "exosome_serum"
+    serum = "serum"
+    treatment = "treatment"
+    moisturiser = "moisturiser"
+    sunscreen = "sunscreen"
+    oil = "oil"
+    exfoliant = "exfoliant"
+    mask = "mask"
+    eye_cream = "eye_cream"
+
+
+class ActiveClass(StrEnum):
+    retinoid = "retinoid"
+    aha = "aha"
+    bha = "bha"
+    pha = "pha"
+    vitamin_c = "vitamin_c"
+    niacinamide = "niacinamide"
+    azelaic_acid = "azelaic_acid"
+    benzoyl_peroxide = "benzoyl_peroxide"
+    peptide = "peptide"
+    copper_peptide = "copper_peptide"
+    hydroquinone = "hydroquinone"
+    exosome = "exosome"
+    ceramide = "ceramide"
+    panthenol = "panthenol"
+    hyaluronic_acid = "hyaluronic_acid"
+    tranexamic_acid = "tranexamic_acid"
+
+
+class FilterType(StrEnum):
+    mineral = "mineral"
+    chemical = "chemical"
+    hybrid = "hybrid"
+
+
+class ExosomeSource(StrEnum):
+    human_msc = "human_msc"
+    platelet = "platelet"
+    plant = "plant"
+    bovine_milk = "bovine_milk"
+    synthetic = "synthetic"
+
+
+class PatchTest(StrEnum):
+    pending = "pending"
+    passed = "passed"
+    skipped = "skipped"
+
+
+class Slot(StrEnum):
+    am = "am"
+    pm = "pm"
+
+
+class Irritation(StrEnum):
+    none = "none"
+    mild = "mild"
+    moderate = "moderate"
+    severe = "severe"
+
+
+class OverrideAction(StrEnum):
+    add = "add"
+    remove = "remove"
+    set_frequency = "set_frequency"
+    set_wait = "set_wait"
+    reorder = "reorder"
+    confirm = "confirm"
+    pause = "pause"
+    shorten_patch_test = "shorten_patch_test"
+
+
+class Frequency(StrEnum):
+    daily = "daily"
+    alternate = "alternate"
+    weekdays = "weekdays"
+    every_n_days = "every_n_days"
+
+
+@dataclass(frozen=True, slots=True)
+class Active:
+    class_: ActiveClass
+    name: str
+    percent: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    id: UUID
+    name: str
+    category: Category
+    brand: str = ""
+    inci: tuple[str, ...] = ()
+    actives: tuple[Active, ...] = ()
+    fragrance: bool = False
+    essential_oils: bool = False
+    alcohol_denat: bool = False
+    physical_scrub: bool = False
+    spf: int | None = None
+    filter_type: FilterType | None = None
+    exosome_source: ExosomeSource | None = None
+    gmp_certified: bool | None = None
+    # whether the maker prints a batch number / an expiry on the pack (None: unknown)
+    batch_on_label: bool | None = None
+    expiry_on_label: bool | None = None
+    ph: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfItem:
+    id: UUID
+    product: Product
+    added_on: date
+    batch: str | None = None
+    expires_on: date | None = None
+    opened_on: date | None = None
+    pao_months: int | None = None
+    patch_test: PatchTest = PatchTest.pending
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    skin_type: SkinType | None = None
+    sensitivity: Sensitivity = Sensitivity.medium
+    conditions: frozenset[str] = frozenset()
+    concerns: frozenset[str] = frozenset()
+    pregnancy: Pregnancy = Pregnancy.none
+    due_date: date | None = None
+    oral_medications: frozenset[str] = frozenset()
+    retinoid_experience: RetinoidExperience = RetinoidExperience.none
+    # lower-cased INCI names, active names or active classes the user refuses
+    avoid_ingredients: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A dermatologist's instruction. The engine applies it and re-checks it against the guards."""
+
+    id: UUID
+    action: OverrideAction
+    reason: str
+    starts_on: date
+    author_id: UUID
+    author_name: str
+    ends_on: date | None = None
+    product_id: UUID | None = None
+    # for `add`: the product being added (the service resolves it from the catalog)
+    product: Product | None = None
+    slot: Slot | None = None
+    frequency: Frequency | None = None
+    interval_days: int | None = None  # with Frequency.every_n_days
+    weekdays: tuple[int, ...] = ()  # ISO weekdays 1..7, with Frequency.weekdays
+    wait_after_seconds: int | None = None
+    position: int | None = None  # for `reorder`: 1-based place in the slot
+    patch_test_days: int | None = None  # for `shorten_patch_test`
+    acknowledge_warning: bool = False
+
+    def active_on(self, on: date) -> bool:
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """What the user reported for one slot of one day."""
+
+    on: date
+    slot: Slot
+    done: bool
+    irritation: Irritation = Irritation.none
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    """Configurable defaults (grade U in RULES.md); a response labels them as such."""
+
+    patch_test_days: int = 7
+    exosome_wait_seconds: int = 60
+    spf_set_seconds: int = 15 * 60
+    tretinoin_dry_wait_seconds: int = 20 * 60
+    default_wait_seconds: int = 30
+    procedure_pause_days_before: int = 7
+    procedure_pause_days_after: int = 7
+    extra: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,111 @@
+"""The engine's output: one day's plan, with every decision explained by rule ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from app.scheduling.inputs import Category, Slot
+
+
+class StepKind(StrEnum):
+    cleanse = "cleanse"
+    essence = "essence"
+    toner = "toner"
+    exosome_serum = "exosome_serum"
+    active = "active"
+    treatment = "treatment"
+    exfoliant = "exfoliant"
+    eye_cream = "eye_cream"
+    moisturiser = "moisturiser"
+    oil = "oil"
+    mask = "mask"
+    spf = "spf"
+
+
+class NightType(StrEnum):
+    retinoid = "retinoid"
+    exfoliant = "exfoliant"
+    exosome = "exosome"
+    recovery = "recovery"
+    basic = "basic"
+
+
+class Guard(StrEnum):
+    pregnancy = "pregnancy"
+    condition = "condition"
+    sensitivity = "sensitivity"
+    conflict = "conflict"
+    expiry = "expiry"
+    patch_test = "patch_test"
+    procedure = "procedure"
+    avoid_list = "avoid_list"
+    override = "override"
+
+
+class StepSource(StrEnum):
+    engine = "engine"
+    override = "override"
+
+
+@dataclass(frozen=True, slots=True)
+class StepProduct:
+    id: UUID
+    name: str
+    category: Category
+
+
+@dataclass(frozen=True, slots=True)
+class OverrideNote:
+    """Who shaped a step or an exclusion, and why (shown to the patient)."""
+
+    override_id: UUID
+    author_id: UUID
+    author_name: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    order: int
+    kind: StepKind
+    product: StepProduct
+    amount: str
+    wait_after_seconds: int
+    instructions: str
+    rule_ids: tuple[str, ...]
+    source: StepSource = StepSource.engine
+    override: OverrideNote | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Exclusion:
+    product: StepProduct
+    reason: str
+    rule_id: str
+    guard: Guard
+    slot: Slot | None = None
+    override: OverrideNote | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Warning:
+    code: str
+    message: str
+    rule_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    on: date
+    night_type: NightType
+    am: tuple[Step, ...]
+    pm: tuple[Step, ...]
+    excluded: tuple[Exclusion, ...]
+    warnings: tuple[Warning, ...]
+    rule_ids: tuple[str, ...]  # every rule cited anywhere in this plan, sorted
+
+    def steps(self, slot: Slot) -> tuple[Step, ...]:
+        return self.am if slot is Slot.am else self.pm

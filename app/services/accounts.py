@@ -1,0 +1,88 @@
+"""Accounts: registration, password and client-credential authentication."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.errors import Conflict, RegimenError, Unauthorized
+from app.models.accounts import Role, ServiceClient, User
+from app.security import hash_password, new_client_secret, verify_password
+
+KNOWN_SCOPES = frozenset({"reminders:read"})
+
+
+class InvalidScope(RegimenError):
+    status_code = 400
+    code = "invalid_scope"
+    title = "Invalid scope"
+
+
+async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
+    return await session.get(User, user_id)
+
+
+async def get_service_client(session: AsyncSession, client_pk: uuid.UUID) -> ServiceClient | None:
+    return await session.get(ServiceClient, client_pk)
+
+
+async def create_user(
+    session: AsyncSession, *, email: str, password: str, role: Role = Role.user
+) -> User:
+    email = email.strip().lower()
+    if await session.scalar(select(col(User.id)).where(col(User.email) == email)) is not None:
+        raise Conflict("An account with this email already exists", code="email_taken")
+    user = User(email=email, password_hash=hash_password(password), role=role)
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise Conflict("An account with this email already exists", code="email_taken") from exc
+    return user
+
+
+async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
+    """The same failure, at the same cost, for an unknown email and a wrong password."""
+    user = await session.scalar(select(User).where(col(User.email) == email.strip().lower()))
+    if not verify_password(password, user.password_hash if user else None) or user is None:
+        raise Unauthorized("Incorrect email or password", code="invalid_credentials")
+    return user
+
+
+async def create_service_client(
+    session: AsyncSession, *, name: str, scopes: frozenset[str]
+) -> tuple[ServiceClient, str]:
+    unknown = scopes - KNOWN_SCOPES
+    if unknown or not scopes:
+        raise InvalidScope(f"Unknown scopes: {' '.join(sorted(unknown)) or '(none given)'}")
+    secret = new_client_secret()
+    client = ServiceClient(
+        name=name,
+        client_id="svc_" + secrets.token_hex(12),
+        secret_hash=hash_password(secret),
+        scopes=" ".join(sorted(scopes)),
+    )
+    session.add(client)
+    await session.flush()
+    return client, secret
+
+
+async def authenticate_client(
+    session: AsyncSession, *, client_id: str, client_secret: str, requested: frozenset[str]
+) -> tuple[ServiceClient, frozenset[str]]:
+    client = await session.scalar(
+        select(ServiceClient).where(col(ServiceClient.client_id) == client_id)
+    )
+    if not verify_password(client_secret, client.secret_hash if client else None) or client is None:
+        raise Unauthorized("Unknown client or wrong secret", code="invalid_client")
+    granted = requested or client.scope_set
+    if not granted <= client.scope_set:
+        raise InvalidScope(
+            f"This client may not request: {' '.join(sorted(granted - client.scope_set))}"
+        )
+    return client, granted

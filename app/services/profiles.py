@@ -1,0 +1,57 @@
+"""Profiles: read, replace and patch, guarded by If-Match."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.clock import now_utc
+from app.errors import NotFound
+from app.http_cache import etag_of, require_current
+from app.models.accounts import User
+from app.models.profiles import Profile, ProfileIn, ProfilePatch, ProfilePublic
+
+
+def public(profile: Profile) -> ProfilePublic:
+    return ProfilePublic.model_validate(profile, from_attributes=True)
+
+
+async def find_profile(session: AsyncSession, user: User) -> Profile | None:
+    return await session.get(Profile, user.id)
+
+
+async def get_profile(session: AsyncSession, *, user: User) -> Profile:
+    profile = await find_profile(session, user)
+    if profile is None:
+        raise NotFound("No profile yet: PUT /v1/me/profile to create one", code="profile_not_found")
+    return profile
+
+
+async def put_profile(
+    session: AsyncSession, *, user: User, data: ProfileIn, if_match: str | None
+) -> tuple[Profile, bool]:
+    """Replace (or create) the profile; True when it was created."""
+    profile = await find_profile(session, user)
+    require_current(if_match, etag_of(public(profile)) if profile else None)
+    created = profile is None
+    if profile is None:
+        profile = Profile(user_id=user.id)
+        session.add(profile)
+    for field, value in data.model_dump().items():
+        setattr(profile, field, value)
+    profile.updated_at = now_utc()
+    await session.flush()
+    return profile, created
+
+
+async def patch_profile(
+    session: AsyncSession, *, user: User, patch: ProfilePatch, if_match: str | None
+) -> Profile:
+    profile = await get_profile(session, user=user)
+    require_current(if_match, etag_of(public(profile)))
+    current = public(profile).model_dump(exclude={"updated_at"})
+    merged = ProfileIn.model_validate({**current, **patch.model_dump(exclude_unset=True)})
+    for field, value in merged.model_dump().items():
+        setattr(profile, field, value)
+    profile.updated_at = now_utc()
+    await session.flush()
+    return profile

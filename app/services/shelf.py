@@ -1,0 +1,73 @@
+"""The shelf: what a user owns, and the state of each item (batch, expiry, patch test)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+from sqlmodel import col, select
+
+from app.clock import today_in
+from app.errors import NotFound
+from app.models.accounts import User
+from app.models.profiles import Profile
+from app.models.shelf import ShelfItem, ShelfItemCreate, ShelfItemPublic, ShelfItemUpdate
+from app.services.catalog import get_visible_product
+from app.services.catalog import public as product_public
+
+
+def public(item: ShelfItem) -> ShelfItemPublic:
+    return ShelfItemPublic.model_validate(
+        {**item.model_dump(), "product": product_public(item.product)}
+    )
+
+
+async def list_items(session: AsyncSession, *, user_id: uuid.UUID) -> list[ShelfItem]:
+    return list(
+        await session.scalars(
+            select(ShelfItem)
+            .options(joinedload(ShelfItem.product))  # type: ignore[arg-type]
+            .where(col(ShelfItem.user_id) == user_id)
+            .order_by(col(ShelfItem.added_on), col(ShelfItem.created_at), col(ShelfItem.id))
+        )
+    )
+
+
+async def get_owned_item(session: AsyncSession, *, user: User, item_id: uuid.UUID) -> ShelfItem:
+    item: ShelfItem | None = await session.scalar(
+        select(ShelfItem)
+        .options(joinedload(ShelfItem.product))  # type: ignore[arg-type]
+        .where(col(ShelfItem.id) == item_id, col(ShelfItem.user_id) == user.id)
+    )
+    if item is None:
+        raise NotFound("No such item on your shelf", code="shelf_item_not_found")
+    return item
+
+
+async def add_item(session: AsyncSession, *, user: User, data: ShelfItemCreate) -> ShelfItem:
+    product = await get_visible_product(session, user=user, product_id=data.product_id)
+    profile = await session.get(Profile, user.id)
+    item = ShelfItem(
+        **data.model_dump(),
+        user_id=user.id,
+        added_on=today_in(profile.timezone if profile else "UTC"),
+    )
+    item.product = product
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def update_item(
+    session: AsyncSession, *, item: ShelfItem, patch: ShelfItemUpdate
+) -> ShelfItem:
+    for field, value in patch.model_dump(exclude_unset=True).items():
+        setattr(item, field, value)
+    await session.flush()
+    return item
+
+
+async def remove_item(session: AsyncSession, *, item: ShelfItem) -> None:
+    await session.delete(item)
+    await session.flush()
