@@ -19,9 +19,12 @@ import pytest_asyncio
 from alembic import command
 from alembic.config import Config
 from fastapi import FastAPI
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from app import security
 from app.config import Settings
 from app.db import create_engine
 from app.main import create_app
@@ -51,6 +54,9 @@ def _postgres_reachable() -> bool:
 
 
 _PG_OK = _postgres_reachable()
+
+# Argon2 at production cost dominates an API suite; the algorithm stays, the cost drops.
+security._hasher = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
 
 
 def alembic_config(connection: object | None = None) -> Config:

@@ -1,0 +1,52 @@
+"""What a user did each morning and evening, and how their skin reacted."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from pydantic import ConfigDict
+from sqlalchemy import String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, created_at_field, id_field, utcnow
+from app.scheduling.inputs import Irritation, Slot
+
+
+class RoutineLogFields(SQLModel):
+    on: date = Field(alias="date")
+    slot: Slot
+    done: bool
+    irritation: Irritation = Irritation.none
+    note: str | None = Field(default=None, max_length=500)
+
+
+class RoutineLog(SQLModel, table=True):
+    __tablename__ = "routine_logs"
+    __table_args__ = (UniqueConstraint("user_id", "on", "slot"),)
+
+    id: uuid.UUID = id_field()
+    # the unique (user_id, on, slot) index also serves per-user range reads
+    user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
+    on: date
+    slot: str = Field(sa_type=String(2))
+    done: bool
+    irritation: str = Field(default=Irritation.none, sa_type=String(10))
+    note: str | None = Field(default=None, max_length=500)
+    created_at: datetime = created_at_field()
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class RoutineLogIn(RoutineLogFields):
+    model_config = ConfigDict(extra="forbid", populate_by_name=False)  # type: ignore[assignment]
+
+
+class RoutineLogPublic(RoutineLogFields):
+    model_config = ConfigDict(serialize_by_alias=True, populate_by_name=True)  # type: ignore[assignment]
+
+    id: uuid.UUID
+    updated_at: datetime
+
+
+class RoutineLogList(SQLModel):
+    items: list[RoutineLogPublic]

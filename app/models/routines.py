@@ -1,0 +1,83 @@
+"""Response shapes of routines (for the OpenAPI schema; the service builds plain dicts)."""
+
+from __future__ import annotations
+
+import uuid
+
+from pydantic import BaseModel
+
+
+class StepProductOut(BaseModel):
+    id: uuid.UUID
+    name: str
+    category: str
+
+
+class OverrideNoteOut(BaseModel):
+    id: uuid.UUID
+    author_id: uuid.UUID
+    author_name: str
+    reason: str
+
+
+class StepOut(BaseModel):
+    order: int
+    kind: str
+    product: StepProductOut
+    amount: str
+    wait_after_seconds: int
+    instructions: str
+    rule_ids: list[str]
+    source: str
+    override: OverrideNoteOut | None
+
+
+class SlotOut(BaseModel):
+    steps: list[StepOut]
+
+
+class ExcludedProductOut(BaseModel):
+    id: uuid.UUID
+    name: str
+
+
+class ExclusionOut(BaseModel):
+    product: ExcludedProductOut
+    reason: str
+    rule_id: str
+    guard: str
+    slot: str | None
+    override: OverrideNoteOut | None
+
+
+class WarningOut(BaseModel):
+    code: str
+    message: str
+    rule_id: str | None
+
+
+class RuleOut(BaseModel):
+    text: str
+    source: str
+    grade: str
+    configurable_default: bool
+
+
+class RoutineDay(BaseModel):
+    date: str
+    timezone: str
+    night_type: str
+    am: SlotOut
+    pm: SlotOut
+    excluded: list[ExclusionOut]
+    warnings: list[WarningOut]
+    rules: dict[str, RuleOut]
+    version: str
+
+
+class RoutineDays(BaseModel):
+    days: list[RoutineDay]
+
+
+class RuleCatalog(BaseModel):
+    rules: dict[str, RuleOut]

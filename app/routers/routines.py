@@ -1,0 +1,58 @@
+"""The caller's routine for a date or a range, the rule catalogue, and routine logs."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.deps import CurrentUser, SessionDep
+from app.http_cache import cached_json
+from app.models.logs import RoutineLogIn, RoutineLogList, RoutineLogPublic
+from app.models.routines import RoutineDay, RoutineDays, RuleCatalog
+from app.scheduling.rules import RULES
+from app.services import logs, routines
+
+router = APIRouter(tags=["routines"])
+
+From = Annotated[date, Query(alias="from")]
+To = Annotated[date, Query(alias="to")]
+
+
+@router.get("/v1/me/routine", response_model=RoutineDay)
+async def read_routine(
+    request: Request, user: CurrentUser, session: SessionDep, date: date | None = None
+) -> Response:
+    return cached_json(request, await routines.routine_day(session, user_id=user.id, on=date))
+
+
+@router.get("/v1/me/routine/days", response_model=RoutineDays)
+async def read_routine_days(
+    request: Request, user: CurrentUser, session: SessionDep, start: From, end: To
+) -> Response:
+    payload = await routines.routine_days(session, user_id=user.id, start=start, end=end)
+    return cached_json(request, payload)
+
+
+@router.get("/v1/rules", response_model=RuleCatalog)
+async def read_rules(request: Request) -> Response:
+    return cached_json(request, {"rules": routines.rules_payload(sorted(RULES))})
+
+
+@router.post("/v1/me/logs", status_code=201, response_model=RoutineLogPublic)
+async def log_routine(
+    body: RoutineLogIn, response: Response, user: CurrentUser, session: SessionDep
+) -> RoutineLogPublic:
+    row, created = await logs.record(session, user_id=user.id, entry=body)
+    if not created:
+        response.status_code = 200
+    return RoutineLogPublic.model_validate(row, from_attributes=True)
+
+
+@router.get("/v1/me/logs", response_model=RoutineLogList)
+async def read_logs(user: CurrentUser, session: SessionDep, start: From, end: To) -> RoutineLogList:
+    rows = await logs.list_logs(session, user_id=user.id, start=start, end=end)
+    return RoutineLogList(
+        items=[RoutineLogPublic.model_validate(row, from_attributes=True) for row in rows]
+    )

@@ -1,0 +1,206 @@
+"""Routines: load one user's engine inputs in a fixed number of queries, run the pure engine,
+and shape its plans for the API. The app, the reminder feed and dermatologists all come here,
+so they all see the same routine for a date."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+from sqlmodel import col, select
+
+from app.clock import today_in
+from app.errors import NotFound, Unprocessable
+from app.models.logs import RoutineLog
+from app.models.profiles import Profile
+from app.models.shelf import ShelfItem
+from app.scheduling import inputs as engine
+from app.scheduling.engine import build_days
+from app.scheduling.plan import DayPlan, Exclusion, OverrideNote, Step
+from app.scheduling.rules import RULES
+from app.services import engine_inputs, overrides
+
+MAX_DAYS = 62
+# How far back the engine's history reaches; part of every plan's inputs, so fixed.
+HISTORY_DAYS = 42
+ENGINE_VERSION = "1"
+
+
+@dataclass(frozen=True, slots=True)
+class RoutineInputs:
+    user_id: uuid.UUID
+    timezone: str
+    profile: engine.Profile
+    shelf: tuple[engine.ShelfItem, ...]
+    overrides: tuple[engine.Override, ...]
+    history: tuple[engine.LogEntry, ...]
+
+    @property
+    def version(self) -> str:
+        """A digest of everything the plan depends on: it changes whenever an input does."""
+        canonical = json.dumps(
+            [ENGINE_VERSION, asdict(self)],
+            sort_keys=True,
+            default=_canonical,
+            separators=(",", ":"),
+        )
+        return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    if isinstance(value, Enum):
+        return value.value
+    return str(value)
+
+
+async def load_profile(session: AsyncSession, user_id: uuid.UUID) -> Profile:
+    row = await session.get(Profile, user_id)
+    if row is None:
+        raise NotFound(
+            "Set up a profile (PUT /v1/me/profile) before asking for a routine",
+            code="profile_not_found",
+        )
+    return row
+
+
+async def load_inputs(
+    session: AsyncSession, *, user_id: uuid.UUID, start: date, end: date
+) -> RoutineInputs:
+    """Four queries whatever the shelf size: profile, shelf with products, overrides, logs."""
+    profile = await load_profile(session, user_id)
+    shelf_rows = await session.scalars(
+        select(ShelfItem)
+        .options(joinedload(ShelfItem.product))  # type: ignore[arg-type]
+        .where(col(ShelfItem.user_id) == user_id)
+        .order_by(col(ShelfItem.added_on), col(ShelfItem.id))
+    )
+    log_rows = await session.scalars(
+        select(RoutineLog)
+        .where(
+            col(RoutineLog.user_id) == user_id,
+            col(RoutineLog.on) >= start - timedelta(days=HISTORY_DAYS),
+            col(RoutineLog.on) < end,
+        )
+        .order_by(col(RoutineLog.on), col(RoutineLog.slot))
+    )
+    return RoutineInputs(
+        user_id=user_id,
+        timezone=profile.timezone,
+        profile=engine_inputs.profile(profile),
+        shelf=engine_inputs.shelf(shelf_rows),
+        overrides=await overrides.engine_overrides(session, patient_id=user_id),
+        history=engine_inputs.history(log_rows),
+    )
+
+
+def plan_days(inputs: RoutineInputs, start: date, end: date) -> list[DayPlan]:
+    return build_days(
+        inputs.profile, inputs.shelf, inputs.overrides, start, end, history=inputs.history
+    )
+
+
+def check_range(start: date, end: date) -> None:
+    if end < start:
+        raise Unprocessable("'to' must not be before 'from'", code="invalid_range")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise Unprocessable(
+            f"A range covers at most {MAX_DAYS} days", code="range_too_long", max_days=MAX_DAYS
+        )
+
+
+async def routine_day(
+    session: AsyncSession, *, user_id: uuid.UUID, on: date | None
+) -> dict[str, Any]:
+    profile = await load_profile(session, user_id)
+    on = on or today_in(profile.timezone)
+    inputs = await load_inputs(session, user_id=user_id, start=on, end=on)
+    return day_payload(plan_days(inputs, on, on)[0], inputs)
+
+
+async def routine_days(
+    session: AsyncSession, *, user_id: uuid.UUID, start: date, end: date
+) -> dict[str, Any]:
+    check_range(start, end)
+    inputs = await load_inputs(session, user_id=user_id, start=start, end=end)
+    return {"days": [day_payload(plan, inputs) for plan in plan_days(inputs, start, end)]}
+
+
+def _product(step_product: Any, *, with_category: bool = True) -> dict[str, Any]:
+    shaped = {"id": str(step_product.id), "name": step_product.name}
+    if with_category:
+        shaped["category"] = step_product.category.value
+    return shaped
+
+
+def _override(note: OverrideNote | None) -> dict[str, Any] | None:
+    if note is None:
+        return None
+    return {
+        "id": str(note.override_id),
+        "author_id": str(note.author_id),
+        "author_name": note.author_name,
+        "reason": note.reason,
+    }
+
+
+def _step(step: Step) -> dict[str, Any]:
+    return {
+        "order": step.order,
+        "kind": step.kind.value,
+        "product": _product(step.product),
+        "amount": step.amount,
+        "wait_after_seconds": step.wait_after_seconds,
+        "instructions": step.instructions,
+        "rule_ids": list(step.rule_ids),
+        "source": step.source.value,
+        "override": _override(step.override),
+    }
+
+
+def _exclusion(exclusion: Exclusion) -> dict[str, Any]:
+    return {
+        "product": _product(exclusion.product, with_category=False),
+        "reason": exclusion.reason,
+        "rule_id": exclusion.rule_id,
+        "guard": exclusion.guard.value,
+        "slot": exclusion.slot.value if exclusion.slot else None,
+        "override": _override(exclusion.override),
+    }
+
+
+def rules_payload(rule_ids: Any) -> dict[str, dict[str, Any]]:
+    return {
+        rule_id: {
+            "text": rule.text,
+            "source": rule.source,
+            "grade": rule.grade,
+            "configurable_default": rule.configurable_default,
+        }
+        for rule_id in rule_ids
+        if (rule := RULES.get(rule_id)) is not None
+    }
+
+
+def day_payload(plan: DayPlan, inputs: RoutineInputs) -> dict[str, Any]:
+    return {
+        "date": plan.on.isoformat(),
+        "timezone": inputs.timezone,
+        "night_type": plan.night_type.value,
+        "am": {"steps": [_step(step) for step in plan.am]},
+        "pm": {"steps": [_step(step) for step in plan.pm]},
+        "excluded": [_exclusion(exclusion) for exclusion in plan.excluded],
+        "warnings": [
+            {"code": w.code, "message": w.message, "rule_id": w.rule_id} for w in plan.warnings
+        ],
+        "rules": rules_payload(plan.rule_ids),
+        "version": inputs.version,
+    }

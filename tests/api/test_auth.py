@@ -1,0 +1,176 @@
+"""Registration, password and client-credential tokens, and what a token lets you do."""
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from app.models.accounts import Role
+from app.services import accounts
+from tests.conftest import TEST_SECRET
+from tests.factories import PASSWORD, create_person, unique_email
+
+
+async def test_register_returns_the_new_user_with_the_user_role(client):
+    email = unique_email()
+    response = await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == email
+    assert body["role"] == "user"
+    assert "password" not in response.text
+    assert "hash" not in response.text
+
+
+async def test_register_twice_is_a_conflict_whatever_the_case(client):
+    email = unique_email()
+    await client.post("/v1/auth/register", json={"email": email, "password": PASSWORD})
+    response = await client.post(
+        "/v1/auth/register", json={"email": email.upper(), "password": PASSWORD}
+    )
+    assert response.status_code == 409
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "email_taken"
+
+
+async def test_register_refuses_a_role_in_the_body(client):
+    response = await client.post(
+        "/v1/auth/register",
+        json={"email": unique_email(), "password": PASSWORD, "role": "admin"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "role"]
+
+
+async def test_register_validates_email_and_password_length(client):
+    bad_email = await client.post(
+        "/v1/auth/register", json={"email": "not-an-email", "password": PASSWORD}
+    )
+    short = await client.post("/v1/auth/register", json={"email": unique_email(), "password": "x"})
+    assert bad_email.status_code == 422
+    assert short.status_code == 422
+    assert short.json()["code"] == "validation_error"
+
+
+async def test_unknown_email_and_wrong_password_get_the_same_401(client):
+    person = await create_person(client)
+    wrong = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "password", "username": person.email, "password": "wrong-password"},
+    )
+    unknown = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "password", "username": unique_email(), "password": PASSWORD},
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+    assert wrong.headers["www-authenticate"] == "Bearer"
+
+
+async def test_password_token_carries_an_expiry(client):
+    person = await create_person(client)
+    response = await client.post(
+        "/v1/auth/token",
+        data={"grant_type": "password", "username": person.email, "password": PASSWORD},
+    )
+    body = response.json()
+    assert body["token_type"] == "bearer"
+    assert body["expires_in"] == 3600
+    claims = jwt.decode(body["access_token"], TEST_SECRET, algorithms=["HS256"])
+    assert claims["sub"] == str(person.id)
+    assert claims["exp"] > claims["iat"]
+
+
+async def test_expired_and_forged_tokens_are_refused(client):
+    person = await create_person(client)
+    now = datetime.now(UTC)
+    expired = jwt.encode(
+        {
+            "sub": str(person.id),
+            "kind": "user",
+            "iat": now - timedelta(hours=2),
+            "exp": now - timedelta(hours=1),
+        },
+        TEST_SECRET,
+    )
+    forged = jwt.encode(
+        {"sub": str(person.id), "kind": "user", "exp": now + timedelta(hours=1)},
+        "another-secret-that-is-at-least-32-bytes",
+    )
+    for token in (expired, forged, "not.a.jwt"):
+        response = await client.get("/v1/me/profile", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401
+        assert response.json()["code"] == "invalid_token"
+    missing = await client.get("/v1/me/profile")
+    assert missing.status_code == 401
+    assert missing.json()["code"] == "not_authenticated"
+
+
+async def test_client_credentials_grant_gives_a_scoped_service_token(client, session):
+    svc, secret = await accounts.create_service_client(
+        session, name="push", scopes=frozenset({"reminders:read"})
+    )
+    await session.commit()
+    response = await client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": svc.client_id,
+            "client_secret": secret,
+            "scope": "reminders:read",
+        },
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["scope"] == "reminders:read"
+    claims = jwt.decode(body["access_token"], TEST_SECRET, algorithms=["HS256"])
+    assert claims["kind"] == "service"
+    # a service token is not a person: user routes refuse it
+    me = await client.get(
+        "/v1/me/profile", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
+    assert me.status_code == 403
+
+
+async def test_client_credentials_refuse_wrong_secret_and_ungranted_scope(client, session):
+    svc, secret = await accounts.create_service_client(
+        session, name="push", scopes=frozenset({"reminders:read"})
+    )
+    await session.commit()
+    wrong = await client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": svc.client_id,
+            "client_secret": "nope",
+        },
+    )
+    greedy = await client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": svc.client_id,
+            "client_secret": secret,
+            "scope": "reminders:read admin",
+        },
+    )
+    assert wrong.status_code == 401
+    assert wrong.json()["code"] == "invalid_client"
+    assert greedy.status_code == 400
+    assert greedy.json()["code"] == "invalid_scope"
+
+
+async def test_token_request_without_credentials_is_a_clear_error(client):
+    missing = await client.post("/v1/auth/token", data={"grant_type": "password"})
+    unsupported = await client.post("/v1/auth/token", data={"grant_type": "implicit"})
+    assert missing.status_code == 400
+    assert missing.json()["code"] == "invalid_request"
+    assert unsupported.status_code == 422
+
+
+async def test_staff_roles_come_from_the_cli_path(client, session):
+    derm = await create_person(client, session, role=Role.dermatologist)
+    claims = jwt.decode(derm.token, TEST_SECRET, algorithms=["HS256"])
+    user = await accounts.get_user(session, derm.id)
+    assert user is not None
+    assert user.role == "dermatologist"
+    assert claims["kind"] == "user"

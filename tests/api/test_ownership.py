@@ -1,0 +1,47 @@
+"""Every route that takes an id: another user gets 404 (never 200, never a hint)."""
+
+from app.main import create_app
+from tests.factories import add_to_shelf, catalog_product, create_person
+
+
+def test_every_id_route_is_listed_here():
+    paths = create_app().openapi()["paths"]
+    templated = {
+        f"{method.upper()} {path}" for path, ops in paths.items() if "{" in path for method in ops
+    }
+    assert templated, "the OpenAPI schema lists no templated routes"
+    assert templated == ID_ROUTES | OTHER_ID_ROUTES
+
+
+ID_ROUTES = {
+    "GET /v1/products/{product_id}",
+    "PATCH /v1/me/shelf/{item_id}",
+    "DELETE /v1/me/shelf/{item_id}",
+}
+# id routes covered by their own access-matrix tests (dermatologists, reminders)
+OTHER_ID_ROUTES: set[str] = set()
+
+
+async def test_another_user_gets_404_on_every_id_route(client, session):
+    owner = await create_person(client)
+    stranger = await create_person(client)
+    private = await client.post(
+        "/v1/products", json={"name": "Own Serum", "category": "serum"}, headers=owner.headers
+    )
+    cleanser = await catalog_product(session, "Gentle Hydrating Cream Cleanser")
+    item = await add_to_shelf(client, owner, cleanser.id)
+    calls = {
+        "GET /v1/products/{product_id}": ("GET", f"/v1/products/{private.json()['id']}", None),
+        "PATCH /v1/me/shelf/{item_id}": ("PATCH", f"/v1/me/shelf/{item['id']}", {"batch": "x"}),
+        "DELETE /v1/me/shelf/{item_id}": ("DELETE", f"/v1/me/shelf/{item['id']}", None),
+    }
+    assert set(calls) == ID_ROUTES
+    for name, (method, url, body) in calls.items():
+        response = await client.request(method, url, json=body, headers=stranger.headers)
+        assert response.status_code == 404, name
+    # and nothing was changed on the owner's side
+    assert (
+        await client.get(calls["GET /v1/products/{product_id}"][1], headers=owner.headers)
+    ).status_code == 200
+    shelf = (await client.get("/v1/me/shelf", headers=owner.headers)).json()["items"]
+    assert [(i["id"], i["batch"]) for i in shelf] == [(item["id"], None)]
