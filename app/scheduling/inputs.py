@@ -148,6 +148,8 @@ class Product:
     batch_on_label: bool | None = None
     expiry_on_label: bool | None = None
     ph: float | None = None
+    # washed off after use (None: cleansers are rinse-off, everything else stays on)
+    rinse_off: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,4 +226,7 @@ class EngineSettings:
     default_wait_seconds: int = 30
     procedure_pause_days_before: int = 7
     procedure_pause_days_after: int = 7
+    exfoliant_nights_per_week: int = 2
+    sensitive_exfoliant_nights_per_week: int = 1
+    severe_irritation_recovery_nights: int = 3
     extra: dict[str, int] = field(default_factory=dict)
