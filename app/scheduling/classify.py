@@ -1,0 +1,491 @@
+"""What a product is: the traits that the guards, the rotation and the ordering read.
+
+Traits come from one Product and nothing else, so the engine computes them once per call.
+Declared actives decide what a product does (a trace of lactic acid in a moisturiser is a pH
+adjuster, not an exfoliant); the INCI list is searched as well for everything that is a safety
+question (retinoids, hydroquinone, benzoyl peroxide, exosomes, essential oils, irritants), because
+the label is what the user can check and the safer reading wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from enum import StrEnum
+from functools import lru_cache
+from typing import NamedTuple
+
+from app.scheduling.inputs import ActiveClass, Category, FilterType, Product, Slot
+from app.scheduling.plan import StepKind
+
+
+class RetinoidKind(StrEnum):
+    retinyl_ester = "retinyl ester"
+    retinol = "retinol"
+    retinaldehyde = "retinaldehyde"
+    other = "retinoid"
+    adapalene = "adapalene"
+    tretinoin = "tretinoin"
+    tazarotene = "tazarotene"
+    trifarotene = "trifarotene"
+
+
+# R5 strength ladder, weakest first; an undeclared retinoid sits mid-ladder.
+RETINOID_STRENGTH: dict[RetinoidKind, int] = {kind: rank for rank, kind in enumerate(RetinoidKind)}
+
+
+class Exfoliation(StrEnum):
+    aha = "aha"
+    bha = "bha"
+    pha = "pha"
+    scrub = "scrub"
+    unspecified = "exfoliant"
+
+
+# Everything the label is searched for: key -> the phrases that name it. A phrase matches whole
+# words (so "rue" is not found in "true"), within one INCI entry or declared active name.
+LABEL_TERMS: dict[str, tuple[str, ...]] = {
+    # retinoids, strongest first (R5)
+    "trifarotene": ("trifarotene",),
+    "tazarotene": ("tazarotene",),
+    "tretinoin": ("tretinoin", "retinoic acid"),
+    "adapalene": ("adapalene",),
+    "retinaldehyde": ("retinal", "retinaldehyde"),
+    "retinol": ("retinol",),
+    "retinyl_ester": (
+        "retinyl palmitate",
+        "retinyl acetate",
+        "retinyl propionate",
+        "retinyl linoleate",
+        "retinoate",
+    ),
+    # P7: essential oils to avoid in pregnancy
+    "wormwood": ("wormwood", "artemisia absinthium"),
+    "rue": ("ruta graveolens", "rue oil", "rue extract", "rue leaf"),
+    "oakmoss": ("oakmoss", "oak moss", "evernia prunastri"),
+    "lavandula_stoechas": ("lavandula stoechas",),
+    "camphor": ("camphor", "cinnamomum camphora"),
+    "parsley_seed": ("parsley seed", "petroselinum crispum", "petroselinum sativum"),
+    # clary sage (Salvia sclarea) counts: the safer reading of "sage"
+    "sage": ("sage", "salvia"),
+    "hyssop": ("hyssop", "hyssopus"),
+    # S1: rosacea irritants (AAD 2024, NRS survey); camphor is above
+    "alcohol_denat": ("alcohol denat", "sd alcohol", "denatured alcohol"),
+    "fragrance": ("fragrance", "parfum", "aroma"),
+    "glycolic_acid": ("glycolic acid",),
+    "lactic_acid": ("lactic acid",),
+    "menthol": ("menthol",),
+    "sodium_lauryl_sulfate": ("sodium lauryl sulfate", "sodium lauryl sulphate"),
+    "urea": ("urea",),
+    "witch_hazel": ("witch hazel", "hamamelis"),
+    "peppermint": ("peppermint", "mentha piperita"),
+    "eucalyptus": ("eucalyptus",),
+    # everything else a label can reveal; colour index numbers ("CI 77491") are dyes too
+    "dye": ("fd&c", "d&c"),
+    "benzoyl_peroxide": ("benzoyl peroxide",),
+    "hydroquinone": ("hydroquinone",),
+    "exosome": ("exosome", "exosomes", "extracellular vesicle", "extracellular vesicles"),
+    "copper_peptide": ("copper tripeptide", "copper peptide", "copper peptides", "ghk-cu"),
+    "niacinamide": ("niacinamide",),
+    "panthenol": ("panthenol",),
+    "azelaic_acid": ("azelaic acid",),
+}
+_WORD = re.compile(r"[a-z0-9&]+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _index(terms: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """first word -> [(the words that must follow, key)]"""
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for key, phrases in terms.items():
+        for phrase in phrases:
+            first, *rest = _words(phrase)
+            index.setdefault(first, []).append((tuple(rest), key))
+    return index
+
+
+_PHRASES = _index(LABEL_TERMS)
+
+
+def label_terms(names: Iterable[str]) -> set[str]:
+    """The keys of `LABEL_TERMS` named in any of `names` (INCI entries, active names)."""
+    found = set()
+    for name in names:
+        words = _words(name)
+        for index, word in enumerate(words):
+            for rest, key in _PHRASES.get(word, ()):
+                if tuple(words[index + 1 : index + 1 + len(rest)]) == rest:
+                    found.add(key)
+            following = words[index + 1] if index + 1 < len(words) else ""
+            if word == "ci" and len(following) == 5 and following.isdigit():
+                found.add("dye")
+    return found
+
+
+_RETINOIDS = tuple(
+    (kind, kind.name) for kind in reversed(RetinoidKind) if kind is not RetinoidKind.other
+)
+_PREGNANCY_OILS = (
+    ("wormwood", "wormwood"),
+    ("rue", "rue"),
+    ("oakmoss", "oakmoss"),
+    ("Lavandula stoechas", "lavandula_stoechas"),
+    ("camphor", "camphor"),
+    ("parsley seed", "parsley_seed"),
+    ("sage", "sage"),
+    ("hyssop", "hyssop"),
+)
+_ROSACEA_IRRITANTS = (
+    ("alcohol denat", "alcohol_denat"),
+    ("camphor", "camphor"),
+    ("fragrance", "fragrance"),
+    ("glycolic acid", "glycolic_acid"),
+    ("lactic acid", "lactic_acid"),
+    ("menthol", "menthol"),
+    ("sodium lauryl sulfate", "sodium_lauryl_sulfate"),
+    ("urea", "urea"),
+    ("witch hazel", "witch_hazel"),
+    ("peppermint", "peppermint"),
+    ("eucalyptus", "eucalyptus"),
+)
+_EXFOLIANT_CLASSES = {
+    ActiveClass.aha: Exfoliation.aha,
+    ActiveClass.bha: Exfoliation.bha,
+    ActiveClass.pha: Exfoliation.pha,
+}
+# an active class as a user would write it on an avoid list
+_CLASS_TERMS = {c: (c.value, c.value.replace("_", " ")) for c in ActiveClass}
+# a bare "vitamin c" is read as L-ascorbic acid: the safer reading for I7's low-pH split
+_L_ASCORBIC = re.compile(r"^(?:l-? ?)?ascorbic acid$|^vitamin c$")
+_SALICYLIC = re.compile(r"\bsalicyl")
+_GLYCOLIC = re.compile(r"\bglycolic\b")
+
+# Flags the catalogue sets, as the words a user would put on an avoid list.
+_FLAG_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("fragrance", ("fragrance", "parfum")),
+    ("essential_oils", ("essential oil", "essential oils")),
+    ("alcohol_denat", ("alcohol denat", "denatured alcohol")),
+    ("physical_scrub", ("scrub", "physical scrub")),
+)
+
+# Which active gives a serum or treatment its role (DUP1), in this order of precedence.
+_ROLE_CLASSES: tuple[ActiveClass, ...] = (
+    ActiveClass.vitamin_c,
+    ActiveClass.benzoyl_peroxide,
+    ActiveClass.azelaic_acid,
+    ActiveClass.hydroquinone,
+    ActiveClass.copper_peptide,
+    ActiveClass.peptide,
+    ActiveClass.niacinamide,
+    ActiveClass.tranexamic_acid,
+    ActiveClass.hyaluronic_acid,
+    ActiveClass.ceramide,
+    ActiveClass.panthenol,
+)
+
+_KIND_BY_CATEGORY: dict[Category, StepKind] = {
+    Category.cleanser: StepKind.cleanse,
+    Category.essence: StepKind.essence,
+    Category.toner: StepKind.toner,
+    Category.exosome_serum: StepKind.exosome_serum,
+    Category.serum: StepKind.active,
+    Category.treatment: StepKind.treatment,
+    Category.moisturiser: StepKind.moisturiser,
+    Category.sunscreen: StepKind.spf,
+    Category.oil: StepKind.oil,
+    Category.exfoliant: StepKind.exfoliant,
+    Category.mask: StepKind.mask,
+    Category.eye_cream: StepKind.eye_cream,
+}
+
+
+# the step kinds of serums and treatments (a module constant: built once, checked often)
+TREATMENT_KINDS = (StepKind.active, StepKind.treatment)
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+# A NamedTuple rather than a frozen dataclass: as immutable, and built in C, which matters at
+# thirty fields for every product of every engine call.
+class Traits(NamedTuple):
+    kind: StepKind
+    rinse_off: bool
+    retinoid: RetinoidKind | None
+    retinoid_percent: float | None
+    exfoliation: frozenset[Exfoliation]
+    # declared salicylic/glycolic acid: (declared, percent) for P4
+    salicylic: bool
+    salicylic_percent: float | None
+    glycolic: bool
+    glycolic_percent: float | None
+    bpo: bool
+    vitamin_c: bool
+    l_ascorbic: bool
+    copper_peptide: bool
+    peptide: bool
+    hydroquinone: bool
+    exosome: bool
+    azelaic: bool
+    barrier_support: bool  # niacinamide or panthenol (I9)
+    sunscreen: bool
+    mineral_filter: bool
+    low_ph: bool
+    pregnancy_oils: tuple[str, ...]
+    rosacea_irritants: tuple[str, ...]
+    fragrance: bool
+    dye: bool
+    # takes part in some interaction (I1-I8, S5); two products without it never conflict
+    reactive: bool
+    # every lower-cased name a user could put on an avoid list
+    terms: frozenset[str]
+    role: str
+    # placement precedence: lower is placed first (the night's active before the basics)
+    rank: int
+    # the slots the product can serve, in order of preference
+    slots: tuple[Slot, ...]
+    # True: the product goes in one slot only (the first that fits); False: every slot that fits
+    once: bool
+
+    @property
+    def exfoliant(self) -> bool:
+        return bool(self.exfoliation)
+
+    @property
+    def acid(self) -> bool:
+        """An AHA/BHA (or an unspecified exfoliant, read safely) for SUN3 and I5."""
+        return bool(self.exfoliation & {Exfoliation.aha, Exfoliation.bha, Exfoliation.unspecified})
+
+    @property
+    def irritant_active(self) -> bool:
+        """An active that counts toward stacking on high-sensitivity skin (S5)."""
+        return (
+            self.retinoid is not None
+            or self.exfoliant
+            or self.vitamin_c
+            or self.bpo
+            or self.azelaic
+            or self.hydroquinone
+        )
+
+    @property
+    def wash(self) -> bool:
+        """A rinse-off cleanser: on the skin for seconds (P4 allows acid washes; S2 exempts it
+        from the patch test)."""
+        return self.rinse_off and self.kind is StepKind.cleanse
+
+
+# Traits depend on the product alone, and a server plans the same catalogue products for every
+# user: a bounded memo keeps classification off the per-request path. Pure and thread-safe.
+@lru_cache(maxsize=4096)
+def classify(product: Product) -> Traits:
+    actives = [(a.class_, normalise(a.name), a.percent) for a in product.actives]
+    classes = {class_ for class_, _, _ in actives}
+    inci = [normalise(name) for name in product.inci]
+    found = label_terms([*inci, *(name for _, name, _ in actives)])
+
+    retinoid, retinoid_percent = _retinoid(actives, found, ActiveClass.retinoid in classes)
+    exfoliation = _exfoliation(product, classes)
+    salicylic = [p for c, n, p in actives if c is ActiveClass.bha or _SALICYLIC.search(n)]
+    glycolic = [p for c, n, p in actives if _GLYCOLIC.search(n)]
+    vitamin_c = [n for c, n, _ in actives if c is ActiveClass.vitamin_c]
+    l_ascorbic = any(_L_ASCORBIC.match(name) for name in vitamin_c)
+    bpo = ActiveClass.benzoyl_peroxide in classes or "benzoyl_peroxide" in found
+    hydroquinone = ActiveClass.hydroquinone in classes or "hydroquinone" in found
+    exosome = (
+        product.category is Category.exosome_serum
+        or ActiveClass.exosome in classes
+        or "exosome" in found
+    )
+    copper = ActiveClass.copper_peptide in classes or "copper_peptide" in found
+    peptide = copper or ActiveClass.peptide in classes
+    niacinamide = ActiveClass.niacinamide in classes or "niacinamide" in found
+    panthenol = ActiveClass.panthenol in classes or "panthenol" in found
+    azelaic = ActiveClass.azelaic_acid in classes or "azelaic_acid" in found
+    fragrance = product.fragrance or product.essential_oils or "fragrance" in found
+    irritants = tuple(name for name, key in _ROSACEA_IRRITANTS if key in found)
+    if product.alcohol_denat and "alcohol denat" not in irritants:
+        irritants = ("alcohol denat", *irritants)
+    if product.fragrance and "fragrance" not in irritants:
+        irritants = (*irritants, "fragrance")
+
+    rinse_off = product.rinse_off
+    if rinse_off is None:
+        rinse_off = product.category is Category.cleanser
+    sunscreen = product.category is Category.sunscreen
+    kind = _kind(product.category, retinoid is not None, bool(exfoliation), bpo)
+    low_ph = (
+        l_ascorbic
+        or bool(exfoliation & {Exfoliation.aha, Exfoliation.bha})
+        or (product.ph is not None and product.ph < 4)
+    )
+    leave_on_treatment = kind in TREATMENT_KINDS and not rinse_off
+    slots, once = _slots(
+        pm_only=retinoid is not None or bool(exfoliation) or kind is StepKind.mask,
+        am_only=sunscreen or bool(vitamin_c) or product.spf is not None,
+        bpo=leave_on_treatment and bpo,
+        copper=leave_on_treatment and copper,
+        peptide=leave_on_treatment and peptide,
+    )
+    rank = _rank(
+        retinoid is not None,
+        bool(exfoliation),
+        bool(vitamin_c),
+        azelaic,
+        bpo,
+        hydroquinone,
+        copper,
+    )
+    return Traits(
+        kind=kind,
+        rinse_off=rinse_off,
+        retinoid=retinoid,
+        retinoid_percent=retinoid_percent,
+        exfoliation=exfoliation,
+        salicylic=bool(salicylic),
+        salicylic_percent=_max_percent(salicylic),
+        glycolic=bool(glycolic),
+        glycolic_percent=_max_percent(glycolic),
+        bpo=bpo,
+        vitamin_c=bool(vitamin_c),
+        l_ascorbic=l_ascorbic,
+        copper_peptide=copper,
+        peptide=peptide,
+        hydroquinone=hydroquinone,
+        exosome=exosome,
+        azelaic=azelaic,
+        barrier_support=niacinamide or panthenol,
+        sunscreen=sunscreen,
+        mineral_filter=product.filter_type is FilterType.mineral,
+        low_ph=low_ph,
+        pregnancy_oils=tuple(name for name, key in _PREGNANCY_OILS if key in found),
+        rosacea_irritants=irritants,
+        fragrance=fragrance,
+        dye="dye" in found,
+        reactive=(
+            retinoid is not None
+            or bool(exfoliation)
+            or bool(vitamin_c)
+            or bpo
+            or copper
+            or low_ph
+            or azelaic
+            or hydroquinone
+        ),
+        terms=_terms(product, inci, actives, retinoid, exosome),
+        role=_role(kind, retinoid is not None, bool(exfoliation), classes),
+        rank=rank,
+        slots=slots,
+        once=once,
+    )
+
+
+def _retinoid(
+    actives: list[tuple[ActiveClass, str, float | None]],
+    found: set[str],
+    declared: bool,
+) -> tuple[RetinoidKind | None, float | None]:
+    """The strongest retinoid on the label (R5), with its declared percent if any."""
+    for kind, key in _RETINOIDS:
+        if key in found:
+            percent = _max_percent([p for _, n, p in actives if key in label_terms([n])])
+            return kind, percent
+    if declared:
+        percent = _max_percent([p for c, _, p in actives if c is ActiveClass.retinoid])
+        return RetinoidKind.other, percent
+    return None, None
+
+
+def _exfoliation(product: Product, classes: set[ActiveClass]) -> frozenset[Exfoliation]:
+    found = {kind for class_, kind in _EXFOLIANT_CLASSES.items() if class_ in classes}
+    if product.physical_scrub:
+        found.add(Exfoliation.scrub)
+    if product.category is Category.exfoliant and not found:
+        found.add(Exfoliation.unspecified)
+    return frozenset(found)
+
+
+def _kind(category: Category, retinoid: bool, exfoliant: bool, bpo: bool) -> StepKind:
+    kind = _KIND_BY_CATEGORY[category]
+    if kind in TREATMENT_KINDS:
+        if exfoliant and not retinoid:
+            return StepKind.exfoliant
+        if retinoid or bpo:
+            return StepKind.treatment
+    return kind
+
+
+def _role(kind: StepKind, retinoid: bool, exfoliant: bool, classes: set[ActiveClass]) -> str:
+    if retinoid:
+        return "retinoid"
+    if exfoliant:
+        return "exfoliant"
+    if kind in TREATMENT_KINDS:
+        primary = next((c.value for c in _ROLE_CLASSES if c in classes), "plain")
+        return f"{kind.value}:{primary}"
+    return kind.value
+
+
+def _rank(
+    retinoid: bool,
+    exfoliant: bool,
+    vitamin_c: bool,
+    azelaic: bool,
+    bpo: bool,
+    hydroquinone: bool,
+    copper: bool,
+) -> int:
+    """Placement precedence: the night's actives first, then vitamin C, azelaic acid, BPO,
+    hydroquinone, copper peptides, then the rest."""
+    flags = (retinoid, exfoliant, vitamin_c, azelaic, bpo, hydroquinone, copper)
+    return next((rank for rank, present in enumerate(flags) if present), 9)
+
+
+def _slots(
+    *, pm_only: bool, am_only: bool, bpo: bool, copper: bool, peptide: bool
+) -> tuple[tuple[Slot, ...], bool]:
+    """Natural slots, strictest reason first: retinoids (L4), exfoliants and masks are
+    evening-only, sunscreen and vitamin C (L3a, I4) morning-only."""
+    if pm_only:
+        return (Slot.pm,), False
+    if am_only:
+        return (Slot.am,), False
+    if bpo:
+        # I1: a leave-on BPO goes on in the morning, away from an evening tretinoin
+        return (Slot.am, Slot.pm), True
+    if copper:
+        # I7 and L3: peptides by night, in the morning only when the evening is taken
+        return (Slot.pm, Slot.am), True
+    if peptide:
+        return (Slot.pm,), False
+    return (Slot.am, Slot.pm), False
+
+
+def _terms(
+    product: Product,
+    inci: list[str],
+    actives: list[tuple[ActiveClass, str, float | None]],
+    retinoid: RetinoidKind | None,
+    exosome: bool,
+) -> frozenset[str]:
+    terms = set(inci)
+    for class_, name, _ in actives:
+        terms.add(name)
+        terms.update(_CLASS_TERMS[class_])
+    for flag, words in _FLAG_TERMS:
+        if getattr(product, flag):
+            terms.update(words)
+    if retinoid is not None:
+        terms.update({"retinoid", "retinoids", retinoid.value})
+    if exosome:
+        terms.update({"exosome", "exosomes"})
+    return frozenset(terms)
+
+
+def _max_percent(percents: list[float | None]) -> float | None:
+    known = [p for p in percents if p is not None]
+    return max(known) if known else None

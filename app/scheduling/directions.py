@@ -1,0 +1,288 @@
+"""What each step says: amount, wait after it, instructions and the rules behind them.
+
+Cited numbers carry their rule id (pea-sized R2, 1/2 + 1/2 teaspoon SUN2, 20-30 min L6, 15 min
+L5). Waits nothing cites come from EngineSettings and are labelled configurable defaults.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from app.scheduling.classify import TREATMENT_KINDS, Exfoliation, RetinoidKind, Traits
+from app.scheduling.guards import Hit
+from app.scheduling.inputs import EngineSettings, Override, Slot
+from app.scheduling.overrides import note
+from app.scheduling.plan import NightType, Step, StepKind, StepSource
+from app.scheduling.rules import DEFAULT
+from app.scheduling.shelf import Candidate
+
+_AMOUNTS: dict[StepKind, str] = {
+    StepKind.cleanse: "a hazelnut-sized amount",
+    StepKind.toner: "a few drops or one pad",
+    StepKind.essence: "a few drops or 2-3 mists",
+    StepKind.exosome_serum: "2-3 drops",
+    StepKind.active: "3-4 drops",
+    StepKind.treatment: "a thin layer",
+    StepKind.exfoliant: "a thin layer",
+    StepKind.eye_cream: "a rice-grain amount per eye",
+    StepKind.moisturiser: "a fingertip-sized amount",
+    StepKind.oil: "2-3 drops",
+    StepKind.mask: "an even layer",
+    StepKind.spf: "1/2 teaspoon for the face + 1/2 teaspoon for neck and ears",
+}
+_PEA = "a pea-sized amount for the whole face"
+_WASH = "Massage onto damp skin for about 30 s, rinse with lukewarm water and pat dry."
+
+
+@dataclass(frozen=True, slots=True)
+class DayNotes:
+    """What the directions need to know about the day beyond the step itself."""
+
+    night: NightType
+    settings: EngineSettings
+    pregnant: bool
+    sensitive: bool
+    experienced: bool
+    ramp_note: str | None  # how tonight's retinoid is timed (R1 ramp or a dermatologist)
+    acclimatising: bool  # the ramp has not reached its target yet (R4)
+    shaping: Mapping[UUID, Override]  # product id -> the override a step names as source
+    waits: Mapping[UUID, Override]  # product id -> set_wait
+    confirmed: Mapping[UUID, tuple[Override, tuple[Hit, ...]]]  # soft guards lifted (O2)
+
+
+def steps_for(
+    slot: Slot,
+    ordered: Sequence[Candidate],
+    day: DayNotes,
+    moved: Mapping[UUID, Override],
+) -> tuple[Step, ...]:
+    """The steps of one slot, in the given order; `moved` names the steps a reorder placed."""
+    steps = []
+    for index, current in enumerate(ordered):
+        following = ordered[index + 1] if index + 1 < len(ordered) else None
+        sentences, rules = _instructions(current.traits, current, slot, day)
+        seconds, wait_text, wait_rules = _wait(current, following, day)
+        if wait_text:
+            sentences.append(wait_text)
+        rules.extend(wait_rules)
+        pid = current.product.id
+        # most days have no overrides: skip the lookups then
+        override = (moved.get(pid) if moved else None) or (
+            day.shaping.get(pid) if day.shaping else None
+        )
+        if moved and pid in moved:
+            rules.append("O1")
+        if day.shaping and pid in day.shaping:
+            rules.append("O3")
+        confirmed = day.confirmed.get(pid) if day.confirmed else None
+        if confirmed is not None:
+            by, lifted = confirmed
+            rules.append("O2")
+            rules.extend(hit.rule_id for hit in lifted)
+            sentences.append(
+                f"Confirmed by {by.author_name} ({by.reason}) with a recorded warning: "
+                + " ".join(hit.reason for hit in lifted)
+            )
+        steps.append(
+            Step(
+                order=index + 1,
+                kind=current.traits.kind,
+                product=current.step_product,
+                amount=_PEA
+                if current.traits.retinoid is not None
+                else _AMOUNTS[current.traits.kind],
+                wait_after_seconds=seconds,
+                instructions=" ".join(sentences),
+                rule_ids=tuple(sorted(set(rules))),
+                source=StepSource.override if override is not None else StepSource.engine,
+                override=note(override) if override is not None else None,
+            )
+        )
+    return tuple(steps)
+
+
+def _amount(traits: Traits) -> str:
+    return _PEA if traits.retinoid is not None else _AMOUNTS[traits.kind]
+
+
+def _instructions(
+    traits: Traits, current: Candidate, slot: Slot, day: DayNotes
+) -> tuple[list[str], list[str]]:
+    if traits.retinoid is not None:
+        return _retinoid(traits, day)
+    if traits.exfoliant:
+        return _exfoliant(traits, day)
+    if traits.exosome:
+        return _exosome(current)
+    if traits.sunscreen:
+        return _sunscreen(traits, day)
+    if traits.vitamin_c and slot is Slot.am:
+        return [
+            "Apply it early in the morning on cleansed skin (L3a): the antioxidant under your "
+            "sunscreen (L4).",
+            "Keep it closed, away from heat and light; discard it if it turns dark orange or "
+            "brown (E3).",
+        ], ["L3a", "L4", "E3"]
+    if traits.bpo:
+        sentences = [
+            _WASH if traits.wash else "A thin layer on the affected areas.",
+            "Benzoyl peroxide bleaches fabric: use white towels and pillowcases. Never in the "
+            "same routine as tretinoin or vitamin C (I1, I3).",
+        ]
+        rules = ["I1", "I3"]
+        if day.pregnant:
+            sentences.append("Benzoyl peroxide is allowed in pregnancy (P5).")
+            rules.append("P5")
+        return sentences, rules
+    if traits.copper_peptide:
+        return ["Kept apart from vitamin C and acids (I7)."], ["I7"]
+    if traits.azelaic and day.pregnant:
+        return ["Azelaic acid is allowed in pregnancy (P5)."], ["P5"]
+    if traits.peptide and slot is Slot.pm and traits.kind in TREATMENT_KINDS:
+        return ["Peptides by night, after the treatment step (L3)."], ["L3"]
+    return _basic(traits, slot, day)
+
+
+def _retinoid(traits: Traits, day: DayNotes) -> tuple[list[str], list[str]]:
+    sentences = [
+        "Bedtime only, on dry skin: a pea-sized amount for the whole face; keep it away from the "
+        "eyes, mouth and nasal creases (R2, L4).",
+    ]
+    rules = ["L4", "R1", "R2", "R5"]
+    if traits.retinoid is RetinoidKind.tretinoin:
+        sentences.append(
+            "Apply it 20-30 min after washing and drying (L6); light degrades tretinoin."
+        )
+        rules.append("L6")
+    if day.ramp_note:
+        sentences.append(day.ramp_note)
+    sentences.append("Skip a night when irritated (R1).")
+    if not day.experienced:
+        sentences.append("Start with the lowest strength (R5).")
+    if day.sensitive and day.acclimatising:
+        sentences.append(
+            "While your skin adjusts you may buffer it between layers of moisturiser; that "
+            "lowers its activity, so stop once you tolerate it (R4)."
+        )
+        rules.append("R4")
+    if day.sensitive and traits.retinoid is RetinoidKind.tretinoin:
+        sentences.append(
+            "If irritation persists, ask about short contact: on for 30 min, then washed off (R3)."
+        )
+        rules.append("R3")
+    return sentences, rules
+
+
+def _exfoliant(traits: Traits, day: DayNotes) -> tuple[list[str], list[str]]:
+    sentences = [
+        "Exfoliant night: never on a retinoid night or with another exfoliant (I2, I8); at most "
+        "1-2 nights a week (S4).",
+    ]
+    rules = ["I2", "I8", "S4", "SUN3"]
+    if Exfoliation.scrub in traits.exfoliation:
+        sentences.append("Massage gently, without pressure.")
+    if traits.rinse_off:
+        sentences.append("Rinse it off as directed.")
+    if Exfoliation.aha in traits.exfoliation:
+        sentences.append(
+            "AHAs raise sun sensitivity during use and for a week after: sunscreen every morning "
+            "(PP4, SUN3)."
+        )
+        rules.append("PP4")
+    else:
+        sentences.append("Acids call for sunscreen every morning (SUN3).")
+    if day.pregnant and traits.salicylic:
+        sentences.append("Pregnancy: low-strength salicylic acid on limited areas only (P4).")
+        rules.append("P4")
+    return sentences, rules
+
+
+def _exosome(current: Candidate) -> tuple[list[str], list[str]]:
+    sentences = [
+        "Optional adjunct, limited evidence: no FDA-approved exosome product exists and its "
+        "safety and dose are not established (EXO1).",
+    ]
+    if current.traits.kind is StepKind.exosome_serum:
+        sentences.append("Press 2-3 drops into still-damp skin; do not rub (L3).")
+    sentences.append("Refrigerate it only if the label says so (E3).")
+    source = current.product.exosome_source
+    if source is not None:
+        sentences.append(f"Source: {source.value.replace('_', ' ')}.")
+    return sentences, ["EXO1", "L3", "E3"]
+
+
+def _sunscreen(traits: Traits, day: DayNotes) -> tuple[list[str], list[str]]:
+    sentences = [
+        "The last step of the morning (L5): 1/2 teaspoon for the face and 1/2 teaspoon for neck "
+        "and ears (SUN2).",
+        "Reapply at least every 2 h outdoors and after swimming or sweating (SUN1).",
+    ]
+    rules = ["L5", "SUN1", "SUN2"]
+    if day.pregnant and traits.mineral_filter:
+        sentences.append("Mineral filters: the precautionary choice in pregnancy (P6).")
+        rules.append("P6")
+    return sentences, rules
+
+
+def _basic(traits: Traits, slot: Slot, day: DayNotes) -> tuple[list[str], list[str]]:
+    match traits.kind:
+        case StepKind.cleanse:
+            return [f"{_WASH} A mild, sulphate-free cleanser suits most skin (L3)."], ["L1", "L3"]
+        case StepKind.toner | StepKind.essence:
+            return ["Pat into clean skin; the next layer goes on while it is still damp (L3)."], [
+                "L3"
+            ]
+        case StepKind.moisturiser:
+            sentences = ["Seal in the layers before it (L1)."]
+            rules = ["L1"]
+            if slot is Slot.pm and day.night is NightType.retinoid and traits.barrier_support:
+                sentences.append(
+                    "Its niacinamide or panthenol eases getting used to the retinoid (I9)."
+                )
+                rules.append("I9")
+            return sentences, rules
+        case StepKind.oil:
+            return [f"Press over the moisturiser: oils go last (L2, {DEFAULT})."], ["L2"]
+        case StepKind.eye_cream:
+            return ["Tap gently along the orbital bone (L1)."], ["L1"]
+        case StepKind.mask if traits.rinse_off:
+            return ["Leave on as directed, then rinse (L1)."], ["L1"]
+        case StepKind.mask:
+            return ["A thin layer as the last layer before any oil (L1)."], ["L1"]
+        case _:
+            return ["A targeted active: press it into the skin (L3)."], ["L3"]
+
+
+def _wait(
+    current: Candidate, following: Candidate | None, day: DayNotes
+) -> tuple[int, str, list[str]]:
+    settings = day.settings
+    set_wait = day.waits.get(current.product.id) if day.waits else None
+    if set_wait is not None and set_wait.wait_after_seconds is not None:
+        seconds = set_wait.wait_after_seconds
+        return seconds, f"Wait {_duration(seconds)} (set by {set_wait.author_name}).", []
+    if current.traits.sunscreen:
+        seconds = settings.spf_set_seconds
+        return seconds, f"Apply it {_duration(seconds)} before going out (L5).", ["L5"]
+    if following is not None and following.traits.retinoid is RetinoidKind.tretinoin:
+        seconds = settings.tretinoin_dry_wait_seconds
+        return seconds, f"Pat dry and wait {_duration(seconds)} before the tretinoin (L6).", ["L6"]
+    if current.traits.exosome:
+        seconds = settings.exosome_wait_seconds
+        return (
+            seconds,
+            f"Wait about {_duration(seconds)} before antioxidants or niacinamide ({DEFAULT}).",
+            ["L3"],
+        )
+    if following is None:
+        return 0, "", []
+    seconds = settings.default_wait_seconds
+    return seconds, f"Wait {_duration(seconds)} before the next step ({DEFAULT}).", []
+
+
+def _duration(seconds: int) -> str:
+    if seconds >= 120 and seconds % 60 == 0:
+        return f"{seconds // 60} min"
+    return f"{seconds} s"

@@ -1,0 +1,412 @@
+"""Every rule the engine cites: id -> readable text, source and evidence grade (RULES.md).
+
+Grade U rules are configurable defaults, never presented as cited rules: their text says so, and
+`Rule.configurable_default` lets a response label them. Grades keep RULES.md's spelling ("A/C",
+"B-"); "policy" marks the project's own decisions. Ids R7, P10 and S5 number the unnumbered lines
+of RULES.md's R, P and S sections; EXO1, EXO2, ISO1, AV1, DUP1 and O3 are policies the engine
+needs an id for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Grade(StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+    U = "U"
+    policy = "policy"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    text: str
+    source: str
+    grade: str
+
+    @property
+    def configurable_default(self) -> bool:
+        return self.grade == Grade.U
+
+
+DEFAULT = "configurable default"
+
+
+def _rule(id_: str, grade: str, text: str, source: str) -> Rule:
+    if grade == Grade.U:
+        text = f"{text} ({DEFAULT})"
+    return Rule(id=id_, text=text, source=source, grade=grade)
+
+
+_CATALOGUE = (
+    # L: order and waits
+    _rule(
+        "L1",
+        "C",
+        "Cleanse, then treat, then moisturise and protect; a dermatologist may change the order.",
+        "AAD (S. C. Taylor)",
+    ),
+    _rule("L2", "U", "Thinnest to thickest, water-based before oil-based.", "Common practice"),
+    _rule(
+        "L3",
+        "U",
+        "Mild cleanser, essence, exosome serum on damp skin, targeted actives (vitamin C by day, "
+        "peptides by night), moisturiser, SPF every morning; wait about 60 s after the exosome "
+        "serum.",
+        "Seed 002 (blog routine)",
+    ),
+    _rule(
+        "L3a",
+        "B",
+        "L-ascorbic acid works below pH 3.5: apply it early in the morning on cleansed skin.",
+        "Pinnell, Dermatol Surg 2001",
+    ),
+    _rule(
+        "L4",
+        "B",
+        "Mornings carry the antioxidant and sunscreen; the retinoid goes on once daily at bedtime "
+        "(tretinoin degrades in light).",
+        "Reszko, Berson & Lupo, Dermatol Clin; tretinoin labels; DermNet; Martin, Br J Dermatol "
+        "1998",
+    ),
+    _rule(
+        "L5",
+        "A",
+        "Sunscreen is the last skincare step of the morning, applied 15 min before sun exposure.",
+        "FDA Drug Facts (NHS: 30 min)",
+    ),
+    _rule(
+        "L6",
+        "A/C",
+        "Tretinoin: wash, dry and wait 20-30 min before applying it.",
+        "Generic tretinoin patient instructions; Draelos & Thaman (15 min)",
+    ),
+    # I: interactions
+    _rule(
+        "I1",
+        "B",
+        "Tretinoin and benzoyl peroxide never at the same time of day (BPO and light degrade "
+        "tretinoin); adapalene with BPO is fine.",
+        "Martin, Br J Dermatol 1998",
+    ),
+    _rule(
+        "I2",
+        "C/A",
+        "A retinoid and an AHA/BHA or other peeling product never in the same routine: "
+        "alternate nights.",
+        "OTC acne Drug Facts; UK tretinoin counselling",
+    ),
+    _rule(
+        "I3",
+        "C",
+        "Vitamin C and benzoyl peroxide never in the same application: split morning and evening.",
+        "Draelos, Dermatology Times 2016",
+    ),
+    _rule(
+        "I4",
+        "C",
+        "Vitamin C in the morning, the retinoid in the evening.",
+        "Follows L4",
+    ),
+    _rule(
+        "I5",
+        "U",
+        "Vitamin C and an AHA/BHA not in the same routine for sensitive skin.",
+        "Common practice",
+    ),
+    _rule(
+        "I6",
+        "U",
+        "Vitamin C with niacinamide is fine: the clash is an in-vitro myth.",
+        "Common practice",
+    ),
+    _rule(
+        "I7",
+        "U",
+        "Copper peptides apart from L-ascorbic acid and low-pH acids: split morning and evening.",
+        "Common practice",
+    ),
+    _rule(
+        "I8",
+        "A/C",
+        "Never two exfoliants (acid and acid, acid and scrub) in one routine.",
+        "RULES.md I8 (labels and society guidance; source to itemise)",
+    ),
+    _rule(
+        "I9",
+        "B",
+        "A niacinamide or panthenol barrier moisturiser eases retinization.",
+        "Draelos et al., Cutis",
+    ),
+    # R: retinoid introduction
+    _rule(
+        "R1",
+        "C",
+        "Start a retinoid every 2nd-3rd night for about 2 weeks, then step up (nightly by about "
+        "week 6); skip a night when irritated.",
+        "Textbook table; Poole Dermatology; Village Dermatology; seed 002",
+    ),
+    _rule(
+        "R2",
+        "A/C",
+        "A pea-sized amount for the whole face, on dry skin; avoid eyes, mouth and nasal creases.",
+        "Retinoid labels; patient guidance",
+    ),
+    _rule(
+        "R3",
+        "B",
+        "Short-contact option: tretinoin 0.05 % left on for 30 min, then washed off.",
+        "Veraldi 2013",
+    ),
+    _rule(
+        "R4",
+        "B-",
+        "A moisturiser sandwich lowers retinoid activity: use it only while acclimatising.",
+        "Shah et al., AAD 2025 poster",
+    ),
+    _rule(
+        "R5",
+        "B/A",
+        "Strength ladder: retinyl esters < retinol < retinaldehyde < tretinoin (OTC adapalene "
+        "0.1 %, Rx tazarotene); start at the lowest.",
+        "Retinoid labels; RULES.md R5",
+    ),
+    _rule(
+        "R6",
+        "A",
+        "Use sunscreen every day while on a retinoid; no waxing of treated skin.",
+        "Adapalene OTC Drug Facts",
+    ),
+    _rule(
+        "R7",
+        "U",
+        "A missed night does not break the rotation: the next retinoid night is timed from the "
+        "last one actually used.",
+        "Reminder-app users' requests",
+    ),
+    # P: pregnancy, trying to conceive, breastfeeding
+    _rule(
+        "P1",
+        "A/B",
+        "Oral isotretinoin or acitretin with pregnancy (or trying to conceive) is a hard "
+        "contraindication; no override of any kind.",
+        "Isotretinoin and acitretin labels; teratology services",
+    ),
+    _rule(
+        "P2",
+        "B",
+        "No topical retinoids in pregnancy (tretinoin, adapalene, tazarotene, retinol, retinal, "
+        "retinyl esters).",
+        "UKTIS; MotherToBaby; Panchaud 2012",
+    ),
+    _rule(
+        "P3",
+        "B",
+        "No hydroquinone in pregnancy (35-45 % is absorbed).",
+        "UKTIS",
+    ),
+    _rule(
+        "P4",
+        "B/C",
+        "Salicylic acid in pregnancy: low strength (< 2 %) on limited areas only, no peels or "
+        "high strength; glycolic acid up to 10 %.",
+        "MotherToBaby; Murase, JAAD 2014; CIR",
+    ),
+    _rule(
+        "P5",
+        "B",
+        "Azelaic acid and benzoyl peroxide are allowed in pregnancy.",
+        "Chien, JABFM 2016",
+    ),
+    _rule(
+        "P6",
+        "A/C",
+        "In pregnancy prefer mineral sunscreen filters (zinc oxide, titanium dioxide) as a "
+        "precaution.",
+        "RULES.md P6 (precautionary; source to itemise)",
+    ),
+    _rule(
+        "P7",
+        "C-",
+        "Essential oils to avoid in pregnancy: wormwood, rue, oakmoss, Lavandula stoechas, "
+        "camphor, parsley seed, sage, hyssop.",
+        "RULES.md P7 (aromatherapy safety guidance; source to itemise)",
+    ),
+    _rule(
+        "P8",
+        "B",
+        "Breastfeeding: topical acne products are allowed; keep them off the nipple and areola "
+        "and keep the infant off treated skin.",
+        "NHS SPS",
+    ),
+    _rule(
+        "P9",
+        "policy",
+        "Exosome serum in pregnancy: no reproductive-toxicology data, so it is left out unless a "
+        "clinician confirms it.",
+        "Seed 002; FDA public safety notification 2019",
+    ),
+    _rule(
+        "P10",
+        "policy",
+        "Pregnancy is a dated state: after the due date the pregnancy rules stop and the profile "
+        "needs updating.",
+        "RULES.md P section",
+    ),
+    # S: sensitivity, rosacea, eczema
+    _rule(
+        "S1",
+        "C",
+        "Rosacea: avoid alcohol, camphor, fragrance, glycolic and lactic acid, menthol, sodium "
+        "lauryl sulfate and urea; witch hazel, peppermint and eucalyptus too.",
+        "AAD 2024; National Rosacea Society survey",
+    ),
+    _rule(
+        "S2",
+        "C/B",
+        "Patch test a new leave-on product: twice daily on a quarter-sized spot on the inner arm "
+        "for 7-10 days.",
+        "AAD 2021; Skin Health Institute; DAG study",
+    ),
+    _rule(
+        "S3",
+        "C/A",
+        "Eczema: retinoids can aggravate it (no adapalene on eczema); use fragrance- and "
+        "dye-free products.",
+        "DermNet; adapalene label; National Eczema Association",
+    ),
+    _rule(
+        "S4",
+        "U",
+        "Exfoliate at most 1-2 times a week with sensitive skin; no scrubs with rosacea or eczema.",
+        "Common practice; AAD (scrubs)",
+    ),
+    _rule(
+        "S5",
+        "U",
+        "High sensitivity: one active per routine, the slowest retinoid ramp, buffering allowed.",
+        "Common practice",
+    ),
+    # PP: procedures
+    _rule(
+        "PP1",
+        "C",
+        "Pause retinoids and exfoliants around chemical peels and procedures; resume when "
+        "peeling and irritation have resolved.",
+        "Clinic protocols (3-7 days before, 2-7 after)",
+    ),
+    _rule(
+        "PP2",
+        "A",
+        "On isotretinoin, superficial peels and non-ablative lasers need no delay; ablative "
+        "lasers and dermabrasion do.",
+        "Spring et al., JAMA Dermatol 2017; ASDS 2017",
+    ),
+    _rule(
+        "PP4",
+        "A",
+        "AHAs raise sun sensitivity during use and for a week after.",
+        "FDA AHA guidance 2005",
+    ),
+    # SUN
+    _rule(
+        "SUN1",
+        "A/C",
+        "Broad-spectrum SPF 30+, 15 min before going out, reapplied at least every 2 h outdoors "
+        "and after swimming or sweating.",
+        "FDA Drug Facts; AAD",
+    ),
+    _rule(
+        "SUN2",
+        "C",
+        "At least 1/2 teaspoon of sunscreen for the face and another 1/2 for neck and ears.",
+        "BAD teaspoon rule",
+    ),
+    _rule(
+        "SUN3",
+        "A",
+        "Products with salicylic acid or AHAs call for daily sun protection.",
+        "OTC product labelling",
+    ),
+    # E: expiry and storage
+    _rule(
+        "E1",
+        "A",
+        "A product past its period-after-opening or its expiry date is not used.",
+        "EU 1223/2009 Art. 19 and Annex VII",
+    ),
+    _rule(
+        "E2",
+        "A",
+        "Do not use expired sunscreen: OTC drugs carry an expiry date.",
+        "21 CFR 211.137",
+    ),
+    _rule(
+        "E3",
+        "A/C",
+        "Heat, light and air degrade products; vitamin C oxidises; refrigerate exosome serum "
+        "only if the label says so.",
+        "Draelos; seed 002",
+    ),
+    # O: dermatologist overrides
+    _rule(
+        "O1",
+        "policy",
+        "A dermatologist may override the order (L1), formulation exceptions (I1) and procedure "
+        "windows (PP1).",
+        "RULES.md O1",
+    ),
+    _rule(
+        "O2",
+        "policy",
+        "P1 is never overridable; P2, P3 and P9 only with an explicit, recorded warning.",
+        "RULES.md O2",
+    ),
+    _rule(
+        "O3",
+        "policy",
+        "A dermatologist's override shapes the routine; it names its author and reason and is "
+        "re-checked by every guard.",
+        "RULES.md O2 (author, reason, dates, audit)",
+    ),
+    # Engine policies
+    _rule(
+        "EXO1",
+        "B",
+        "Exosome serum is an optional adjunct with limited evidence: no FDA-approved exosome "
+        "product exists and safety and dose are not established.",
+        "FDA public safety notification 2019; Olumesi & Goldberg, J Cosmet Dermatol 2023",
+    ),
+    _rule(
+        "EXO2",
+        "policy",
+        "Flag an exosome product without a batch number, an expiry date or GMP or purity evidence.",
+        "Seed 002; RULES.md clinical stance",
+    ),
+    _rule(
+        "ISO1",
+        "policy",
+        "On oral isotretinoin or acitretin: no topical retinoids or exfoliants (stacked "
+        "irritation); the prescriber directs skin care.",
+        "RULES.md P1 and PP2 context",
+    ),
+    _rule(
+        "AV1",
+        "policy",
+        "Never use a product with an ingredient on the user's avoid list.",
+        "User preference",
+    ),
+    _rule(
+        "DUP1",
+        "policy",
+        "One product per role in a routine; a second product of the role takes the other slot "
+        "or waits on the shelf.",
+        "Regimen policy",
+    ),
+)
+
+RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}

@@ -1,0 +1,20 @@
+"""Hypothesis profiles for the engine's property tests: `dev` (default) and `ci`, chosen by the
+HYPOTHESIS_PROFILE environment variable."""
+
+import os
+from datetime import timedelta
+
+from hypothesis import HealthCheck, settings
+
+# A generous deadline: an example builds up to 14 days for 20 products, and a shared 2-core
+# machine can be slow; the deadline is there to catch a pathological case, not to benchmark.
+settings.register_profile(
+    "dev",
+    max_examples=200,
+    deadline=timedelta(seconds=1),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "ci", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))

@@ -1,0 +1,223 @@
+"""Property tests: the safety invariants over generated profiles, shelves, overrides and dates.
+
+The checks read the plan and re-classify its products; they do not call the guards, so a guard
+that stops working fails here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.scheduling import (
+    RULES,
+    DayPlan,
+    LogEntry,
+    Override,
+    OverrideAction,
+    PatchTest,
+    Pregnancy,
+    Product,
+    Profile,
+    ShelfItem,
+    StepKind,
+    build_day,
+    build_days,
+)
+from app.scheduling.classify import Exfoliation, RetinoidKind, Traits, classify
+from tests.scheduling.strategies import dates, histories, overrides, profiles, shelves
+
+DAYS = 14
+ORAL_RETINOIDS = ("isotretinoin", "acitretin")
+
+
+@dataclass(frozen=True)
+class World:
+    profile: Profile
+    shelf: list[ShelfItem]
+    overrides: list[Override]
+    history: list[LogEntry]
+    start: date
+
+    @property
+    def end(self) -> date:
+        return self.start + timedelta(days=DAYS - 1)
+
+    def plans(self) -> list[DayPlan]:
+        return build_days(
+            self.profile, self.shelf, self.overrides, self.start, self.end, self.history
+        )
+
+
+@st.composite
+def worlds(draw: st.DrawFn, *, with_overrides: bool) -> World:
+    start = draw(dates)
+    shelf = draw(shelves(start))
+    return World(
+        profile=draw(profiles(start)),
+        shelf=shelf,
+        overrides=draw(overrides(start, shelf)) if with_overrides else [],
+        history=draw(histories(start)),
+        start=start,
+    )
+
+
+def pregnant_on(profile: Profile, on: date) -> bool:
+    due = profile.due_date
+    return profile.pregnancy is Pregnancy.pregnant and (due is None or on <= due)
+
+
+def catalogue(world: World) -> dict[UUID, Traits]:
+    products: list[Product] = [item.product for item in world.shelf]
+    products += [o.product for o in world.overrides if o.product is not None]
+    return {p.id: classify(p) for p in products}
+
+
+def check_slots(plan: DayPlan, traits: dict[UUID, Traits]) -> None:
+    for slot_steps in (plan.am, plan.pm):
+        found = [traits[step.product.id] for step in slot_steps]
+        assert sum(t.retinoid is not None for t in found) <= 1
+        assert sum(t.exfoliant for t in found) <= 1, "I8: two exfoliants in one routine"
+        # pairs of products: one product that combines two actives is its maker's formula
+        for i, a in enumerate(found):
+            for b in found[i + 1 :]:
+                for x, y in ((a, b), (b, a)):
+                    assert not (x.retinoid and y.exfoliant), "I2: retinoid with an exfoliant"
+                    assert not (x.vitamin_c and y.bpo), "I3: vitamin C with BPO"
+                    assert not (x.retinoid is RetinoidKind.tretinoin and y.bpo), "I1"
+    morning = [traits[step.product.id] for step in plan.am]
+    assert not any(t.retinoid is not None for t in morning), "L4: retinoid in the morning"
+    assert not any(t.exfoliant for t in morning)
+    spf = [i for i, step in enumerate(plan.am) if step.kind is StepKind.spf]
+    if spf:
+        assert spf == [len(plan.am) - 1], "L5: sunscreen not last"
+    assert all(step.kind is not StepKind.spf for step in plan.pm)
+
+
+def check_hard_guards(world: World, plan: DayPlan, traits: dict[UUID, Traits]) -> None:
+    """Guards no override can lift."""
+    profile = world.profile
+    conditions = {c.lower() for c in profile.conditions}
+    oral = any(med in ORAL_RETINOIDS for med in profile.oral_medications)
+    p1 = oral and (
+        pregnant_on(profile, plan.on) or profile.pregnancy is Pregnancy.trying_to_conceive
+    )
+    if p1:
+        assert plan.warnings[0].rule_id == "P1"
+    for step in (*plan.am, *plan.pm):
+        t = traits[step.product.id]
+        if oral:
+            assert t.retinoid is None, "ISO1/P1: topical retinoid on an oral retinoid"
+            assert not t.exfoliant
+        if "rosacea" in conditions:
+            assert not t.rosacea_irritants, "S1"
+        if "eczema" in conditions:
+            assert t.retinoid is None, "S3"
+            assert not t.fragrance
+        if conditions & {"rosacea", "eczema"}:
+            assert Exfoliation.scrub not in t.exfoliation, "S4"
+        assert not (profile.avoid_ingredients & t.terms), "AV1"
+
+
+def check_accounting(world: World, plan: DayPlan) -> None:
+    """Every product on the shelf that day is in a step or in `excluded`; rules are explained."""
+    on_shelf = {item.product.id for item in world.shelf if item.added_on <= plan.on}
+    used = {step.product.id for step in (*plan.am, *plan.pm)}
+    listed = {e.product.id for e in plan.excluded}
+    assert on_shelf <= used | listed
+    cited = {r for step in (*plan.am, *plan.pm) for r in step.rule_ids}
+    cited |= {e.rule_id for e in plan.excluded}
+    cited |= {w.rule_id for w in plan.warnings if w.rule_id}
+    assert plan.rule_ids == tuple(sorted(cited))
+    assert set(plan.rule_ids) <= RULES.keys()
+
+
+def check_dated_guards(world: World, plan: DayPlan, traits: dict[UUID, Traits]) -> None:
+    """A used shelf product has at least one bottle that is in date and past its patch test."""
+    if world.overrides:
+        return  # an override may add the product or shorten its patch test
+    for step in (*plan.am, *plan.pm):
+        bottles = [item for item in world.shelf if item.product.id == step.product.id]
+        assert any(
+            item.added_on <= plan.on
+            and (item.expires_on is None or plan.on <= item.expires_on)
+            and (
+                item.patch_test is not PatchTest.pending
+                or traits[step.product.id].rinse_off
+                or plan.on >= item.added_on + timedelta(days=7)
+            )
+            for item in bottles
+        )
+
+
+@given(worlds(with_overrides=False))
+def test_safety_invariants_without_overrides(world: World) -> None:
+    traits = catalogue(world)
+    seen: set[UUID] = set()
+    for plan in world.plans():
+        check_slots(plan, traits)
+        check_hard_guards(world, plan, traits)
+        check_accounting(world, plan)
+        check_dated_guards(world, plan, traits)
+        for step in (*plan.am, *plan.pm):
+            t = traits[step.product.id]
+            if pregnant_on(world.profile, plan.on):
+                assert t.retinoid is None, "P2"
+                assert not t.hydroquinone, "P3"
+                assert not t.exosome, "P9"
+            if world.profile.pregnancy is Pregnancy.trying_to_conceive:
+                assert t.retinoid is None
+                assert not t.hydroquinone
+        seen |= {s.product.id for s in (*plan.am, *plan.pm)} | {e.product.id for e in plan.excluded}
+    shelf = {item.product.id for item in world.shelf if item.added_on <= world.end}
+    assert shelf <= seen
+
+
+@given(worlds(with_overrides=True))
+def test_overrides_never_bypass_the_guards(world: World) -> None:
+    traits = catalogue(world)
+    for plan in world.plans():
+        check_slots(plan, traits)
+        check_hard_guards(world, plan, traits)
+        check_accounting(world, plan)
+        pregnant = pregnant_on(world.profile, plan.on)
+        ttc = world.profile.pregnancy is Pregnancy.trying_to_conceive
+        for step in (*plan.am, *plan.pm):
+            t = traits[step.product.id]
+            soft = (pregnant and (t.retinoid or t.hydroquinone or t.exosome)) or (
+                ttc and (t.retinoid or t.hydroquinone)
+            )
+            if soft:
+                assert "O2" in step.rule_ids
+                assert any(
+                    o.acknowledge_warning
+                    and o.active_on(plan.on)
+                    and o.action in (OverrideAction.confirm, OverrideAction.add)
+                    and (o.product_id == step.product.id or o.product == step.product)
+                    for o in world.overrides
+                )
+
+
+@given(worlds(with_overrides=True))
+def test_plans_are_deterministic_and_ranges_equal_single_days(world: World) -> None:
+    """Separate calls agree (each single day against the range), whatever the input order."""
+    end = world.start + timedelta(days=6)
+    plans = build_days(world.profile, world.shelf, world.overrides, world.start, end, world.history)
+    singles = [
+        build_day(world.profile, world.shelf, world.overrides, day.on, world.history)
+        for day in plans
+    ]
+    assert plans == singles
+    reordered = build_days(
+        world.profile,
+        world.shelf[::-1],
+        world.overrides[::-1],
+        world.start,
+        end,
+        world.history[::-1],
+    )
+    assert reordered == plans
