@@ -7,11 +7,13 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass, is_dataclass
+from datetime import date
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
+from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlmodel import col, select
@@ -23,38 +25,43 @@ from app.models.profiles import Profile
 from app.models.shelf import ShelfItem
 from app.scheduling import inputs as engine
 from app.scheduling.engine import build_days
+from app.scheduling.inputs import Irritation, Slot
 from app.scheduling.plan import DayPlan, Exclusion, OverrideNote, Step
 from app.scheduling.rules import RULES
 from app.services import engine_inputs, overrides
 
 MAX_DAYS = 62
-# How far back the engine's history reaches; part of every plan's inputs, so fixed.
-HISTORY_DAYS = 42
 ENGINE_VERSION = "1"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class RoutineInputs:
     user_id: uuid.UUID
     timezone: str
     profile: engine.Profile
     shelf: tuple[engine.ShelfItem, ...]
     overrides: tuple[engine.Override, ...]
-    history: tuple[engine.LogEntry, ...]
+    history: tuple[engine.LogEntry, ...]  # date order
 
-    @property
-    def version(self) -> str:
-        """A digest of everything the plan depends on: it changes whenever an input does."""
-        canonical = json.dumps(
-            [ENGINE_VERSION, asdict(self)],
-            sort_keys=True,
-            default=_canonical,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    @cached_property
+    def _base_digest(self) -> str:
+        return _digest([ENGINE_VERSION, asdict(self.profile), self.shelf, self.overrides])
+
+    def version_for(self, on: date) -> str:
+        """A digest of everything the plan for `on` depends on (a log only shapes later days),
+        so a date has one version whether it is read alone or within a range."""
+        relevant = [entry for entry in self.history if entry.on < on]
+        return _digest([self._base_digest, relevant])[:32]
+
+
+def _digest(value: Any) -> str:
+    canonical = json.dumps(value, sort_keys=True, default=_canonical, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _canonical(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
     if isinstance(value, frozenset | set):
         return sorted(value)
     if isinstance(value, Enum):
@@ -72,10 +79,12 @@ async def load_profile(session: AsyncSession, user_id: uuid.UUID) -> Profile:
     return row
 
 
-async def load_inputs(
-    session: AsyncSession, *, user_id: uuid.UUID, start: date, end: date
-) -> RoutineInputs:
-    """Four queries whatever the shelf size: profile, shelf with products, overrides, logs."""
+async def load_inputs(session: AsyncSession, *, user_id: uuid.UUID, end: date) -> RoutineInputs:
+    """Four queries whatever the shelf size: profile, shelf with products, overrides, logs.
+
+    Only the logs that can change a plan are read (rotation.shapes_plan, in SQL), from every
+    date before `end`: so the app, a range and the reminder feed see one history and one plan.
+    """
     profile = await load_profile(session, user_id)
     shelf_rows = await session.scalars(
         select(ShelfItem)
@@ -87,8 +96,13 @@ async def load_inputs(
         select(RoutineLog)
         .where(
             col(RoutineLog.user_id) == user_id,
-            col(RoutineLog.on) >= start - timedelta(days=HISTORY_DAYS),
             col(RoutineLog.on) < end,
+            or_(
+                and_(col(RoutineLog.slot) == Slot.pm.value, col(RoutineLog.done).is_(False)),
+                col(RoutineLog.irritation).in_(
+                    [Irritation.moderate.value, Irritation.severe.value]
+                ),
+            ),
         )
         .order_by(col(RoutineLog.on), col(RoutineLog.slot))
     )
@@ -122,7 +136,7 @@ async def routine_day(
 ) -> dict[str, Any]:
     profile = await load_profile(session, user_id)
     on = on or today_in(profile.timezone)
-    inputs = await load_inputs(session, user_id=user_id, start=on, end=on)
+    inputs = await load_inputs(session, user_id=user_id, end=on)
     return day_payload(plan_days(inputs, on, on)[0], inputs)
 
 
@@ -130,7 +144,7 @@ async def routine_days(
     session: AsyncSession, *, user_id: uuid.UUID, start: date, end: date
 ) -> dict[str, Any]:
     check_range(start, end)
-    inputs = await load_inputs(session, user_id=user_id, start=start, end=end)
+    inputs = await load_inputs(session, user_id=user_id, end=end)
     return {"days": [day_payload(plan, inputs) for plan in plan_days(inputs, start, end)]}
 
 
@@ -202,5 +216,5 @@ def day_payload(plan: DayPlan, inputs: RoutineInputs) -> dict[str, Any]:
             {"code": w.code, "message": w.message, "rule_id": w.rule_id} for w in plan.warnings
         ],
         "rules": rules_payload(plan.rule_ids),
-        "version": inputs.version,
+        "version": inputs.version_for(plan.on),
     }
