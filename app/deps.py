@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import get_session
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, PreconditionRequired, Unauthorized
 from app.models.accounts import Role, ServiceClient, User
+from app.models.overrides import PlanOverride
 from app.models.shelf import ShelfItem
 from app.security import TokenClaims, read_token
-from app.services import accounts, shelf
+from app.services import accounts, care_team, overrides, shelf
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
@@ -91,3 +92,38 @@ async def _owned_shelf_item(
 
 
 OwnedShelfItem = Annotated[ShelfItem, Depends(_owned_shelf_item)]
+
+
+async def _linked_patient(
+    patient_id: uuid.UUID, dermatologist: Dermatologist, session: SessionDep
+) -> User:
+    """The one consent check: the caller is a dermatologist actively linked to this patient."""
+    return await care_team.linked_patient(
+        session, dermatologist=dermatologist, patient_id=patient_id
+    )
+
+
+LinkedPatient = Annotated[User, Depends(_linked_patient)]
+
+
+async def _patient_override(
+    override_id: uuid.UUID, patient: LinkedPatient, session: SessionDep
+) -> PlanOverride:
+    return await overrides.get_active_override(
+        session, patient_id=patient.id, override_id=override_id
+    )
+
+
+PatientOverride = Annotated[PlanOverride, Depends(_patient_override)]
+
+
+def _if_match_required(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> str:
+    """Writes to shared state must name the version they were made against."""
+    if if_match is None or not if_match.strip():
+        raise PreconditionRequired(
+            "Send If-Match with the ETag of the list you read", code="precondition_required"
+        )
+    return if_match
+
+
+IfMatchRequired = Annotated[str, Depends(_if_match_required)]

@@ -63,6 +63,12 @@ class PreconditionFailed(RegimenError):
     title = "Precondition failed"
 
 
+class PreconditionRequired(RegimenError):
+    status_code = 428
+    code = "precondition_required"
+    title = "Precondition required"
+
+
 class Unprocessable(RegimenError):
     status_code = 422
     code = "unprocessable"
