@@ -1,6 +1,7 @@
 """Admin command line: `python -m app.cli <command>`, against DATABASE_URL.
 
-Commands: create-user, create-service-client, seed-catalog.
+Commands: create-user, create-service-client, seed-catalog, verify-audit,
+materialise-reminders (for cron, e.g. every 15 minutes).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import RegimenError
 from app.models.accounts import Role
-from app.services import accounts, catalog
+from app.services import accounts, audit, catalog, reminders
 
 
 async def _in_transaction(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -49,6 +50,52 @@ async def _seed_catalog(_args: argparse.Namespace) -> dict[str, Any]:
     return {"added": await _in_transaction(catalog.seed_catalog)}
 
 
+async def _verify_audit(_args: argparse.Namespace) -> dict[str, Any]:
+    """OK, or the first broken link (exit code 1): an altered or deleted record."""
+    result: audit.Verification = await _in_transaction(audit.verify)
+    report: dict[str, Any] = {
+        "ok": result.ok,
+        "records": result.records,
+        "patients": result.patients,
+    }
+    if result.broken is not None:
+        report["broken"] = {
+            "patient_id": str(result.broken.patient_id),
+            "seq": result.broken.seq,
+            "id": str(result.broken.record_id),
+            "problem": result.broken.problem,
+        }
+    return report
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+async def _materialise_reminders(args: argparse.Namespace) -> dict[str, Any]:
+    """Top up the reminder horizon of every user who needs it, then prune old rows; each batch
+    is its own transaction, so a long run holds no lock for long."""
+    settings = get_settings()
+    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    totals = {"users": 0, "pruned": 0}
+    steps = (("users", reminders.materialise), ("pruned", reminders.prune))
+    try:
+        sessionmaker = create_sessionmaker(engine)
+        for key, step in steps:
+            for _ in range(args.max_batches):
+                async with sessionmaker() as session, session.begin():
+                    done = await step(session, batch=args.batch)
+                totals[key] += done
+                if done < args.batch:
+                    break
+    finally:
+        await engine.dispose()
+    return totals
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app.cli", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -66,6 +113,16 @@ def _parser() -> argparse.ArgumentParser:
 
     seed = commands.add_parser("seed-catalog", help="add the seed products the catalog lacks")
     seed.set_defaults(run=_seed_catalog)
+
+    verify = commands.add_parser("verify-audit", help="check every audit hash chain")
+    verify.set_defaults(run=_verify_audit)
+
+    materialise = commands.add_parser(
+        "materialise-reminders", help="extend every user's reminder schedule (run from cron)"
+    )
+    materialise.add_argument("--batch", type=_positive, default=200, help="users per transaction")
+    materialise.add_argument("--max-batches", type=_positive, default=10_000)
+    materialise.set_defaults(run=_materialise_reminders)
     return parser
 
 
@@ -80,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 1
     print(json.dumps(result))
-    return 0
+    return 1 if result.get("ok") is False else 0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,18 @@ from app import problems
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.observability import Metrics, ObservabilityMiddleware, configure_logging
-from app.routers import auth, health, products, profile, shelf
+from app.routers import (
+    auth,
+    calendar,
+    care_team,
+    health,
+    patients,
+    products,
+    profile,
+    reminders,
+    routines,
+    shelf,
+)
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> FastAPI:
@@ -44,7 +55,18 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.state.metrics = Metrics()
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     problems.install(app)
-    for module in (health, auth, profile, products, shelf):
+    for module in (
+        health,
+        auth,
+        profile,
+        products,
+        shelf,
+        routines,
+        care_team,
+        patients,
+        reminders,
+        calendar,
+    ):
         app.include_router(module.router)
     return app
 

@@ -102,7 +102,7 @@ async def engine(
         path = tmp_path_factory.mktemp("db") / "regimen.db"
         engine = create_engine(f"sqlite+aiosqlite:///{path}")
     async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "heads"))
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
     async with AsyncSession(engine, expire_on_commit=False) as session:
         await catalog.seed_catalog(session)
         await session.commit()

@@ -5,12 +5,14 @@ from __future__ import annotations
 import itertools
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.models.accounts import Role
 from app.models.catalog import Product
 from app.services import accounts
@@ -85,3 +87,41 @@ async def add_to_shelf(
     assert response.status_code == 201, response.text
     result: dict[str, Any] = response.json()
     return result
+
+
+async def invite_code(client: httpx.AsyncClient, patient: Person) -> str:
+    response = await client.post("/v1/me/care-team/invites", headers=patient.headers)
+    assert response.status_code == 201, response.text
+    code: str = response.json()["code"]
+    return code
+
+
+async def link_patient(client: httpx.AsyncClient, patient: Person, dermatologist: Person) -> None:
+    """The patient invites, the dermatologist redeems: an active care link."""
+    code = await invite_code(client, patient)
+    response = await client.post("/v1/patients", json={"code": code}, headers=dermatologist.headers)
+    assert response.status_code == 201, response.text
+
+
+async def scheduler_headers(client: httpx.AsyncClient, session: AsyncSession) -> dict[str, str]:
+    """A push scheduler's bearer header: a service client with scope reminders:read."""
+    service, secret = await accounts.create_service_client(
+        session, name="push", scopes=frozenset({"reminders:read"})
+    )
+    await session.commit()
+    response = await client.post(
+        "/v1/auth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": service.client_id,
+            "client_secret": secret,
+            "scope": "reminders:read",
+        },
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def freeze_clock(monkeypatch: Any, instant: datetime) -> None:
+    """Make app.clock (the only clock the services read) stand still at `instant`."""
+    monkeypatch.setattr(clock, "now_utc", lambda: instant)

@@ -1,10 +1,29 @@
 """Every table, imported once so that the metadata (and Alembic) sees them all."""
 
 from app.models.accounts import ServiceClient, User
+from app.models.audit import AuditRecord
 from app.models.base import metadata
+from app.models.care_team import CareInvite, CareLink
 from app.models.catalog import Product
 from app.models.logs import RoutineLog
+from app.models.overrides import PlanOverride
 from app.models.profiles import Profile
+from app.models.reminders import CalendarFeed, Reminder, ReminderSettings
 from app.models.shelf import ShelfItem
 
-__all__ = ["Product", "Profile", "RoutineLog", "ServiceClient", "ShelfItem", "User", "metadata"]
+__all__ = [
+    "AuditRecord",
+    "CalendarFeed",
+    "CareInvite",
+    "CareLink",
+    "PlanOverride",
+    "Product",
+    "Profile",
+    "Reminder",
+    "ReminderSettings",
+    "RoutineLog",
+    "ServiceClient",
+    "ShelfItem",
+    "User",
+    "metadata",
+]

@@ -9,6 +9,7 @@ from app.errors import NotFound
 from app.http_cache import etag_of, require_current
 from app.models.accounts import User
 from app.models.profiles import Profile, ProfileIn, ProfilePatch, ProfilePublic
+from app.services import reminders
 
 
 def public(profile: Profile) -> ProfilePublic:
@@ -40,6 +41,7 @@ async def put_profile(
         setattr(profile, field, value)
     profile.updated_at = now_utc()
     await session.flush()
+    await reminders.refresh_user(session, user_id=user.id)
     return profile, created
 
 
@@ -54,4 +56,5 @@ async def patch_profile(
         setattr(profile, field, value)
     profile.updated_at = now_utc()
     await session.flush()
+    await reminders.refresh_user(session, user_id=user.id)
     return profile

@@ -19,7 +19,20 @@ ID_ROUTES = {
     "DELETE /v1/me/shelf/{item_id}",
 }
 # id routes covered by their own access-matrix tests (dermatologists, reminders)
-OTHER_ID_ROUTES: set[str] = set()
+OTHER_ID_ROUTES: set[str] = {
+    # tests/api/test_dermatologists.py::test_access_matrix
+    "DELETE /v1/me/care-team/{dermatologist_id}",
+    "GET /v1/patients/{patient_id}/profile",
+    "GET /v1/patients/{patient_id}/routine",
+    "GET /v1/patients/{patient_id}/routine/days",
+    "GET /v1/patients/{patient_id}/overrides",
+    "POST /v1/patients/{patient_id}/overrides",
+    "DELETE /v1/patients/{patient_id}/overrides/{override_id}",
+    "GET /v1/patients/{patient_id}/audit",
+    # tests/api/test_reminders.py: scheduler-only (a person gets 403), and only the worker
+    # holding the lease may ack (test_ack_by_another_worker_or_before_a_claim_is_refused)
+    "POST /v1/reminders/{reminder_id}/ack",
+}
 
 
 async def test_another_user_gets_404_on_every_id_route(client, session):

@@ -14,7 +14,7 @@ from tests.conftest import alembic_config
 def cli_database(tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
     get_settings.cache_clear()
-    command.upgrade(alembic_config(), "heads")
+    command.upgrade(alembic_config(), "head")
     yield
     get_settings.cache_clear()
 

@@ -31,11 +31,11 @@ def _tables(sync_conn):
 
 async def test_upgrade_downgrade_upgrade_round_trips(blank_engine):
     async with blank_engine.begin() as conn:
-        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "heads"))
+        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "head"))
         assert await conn.run_sync(_tables) == set(metadata.tables)
         await conn.run_sync(lambda c: command.downgrade(alembic_config(c), "base"))
         assert await conn.run_sync(_tables) == set()
-        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "heads"))
+        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "head"))
         assert await conn.run_sync(_tables) == set(metadata.tables)
 
 
@@ -45,7 +45,7 @@ async def test_models_and_migrations_have_not_drifted(blank_engine):
         return compare_metadata(context, metadata)
 
     async with blank_engine.begin() as conn:
-        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "heads"))
+        await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "head"))
         assert await conn.run_sync(diff) == []
 
 
