@@ -35,7 +35,16 @@ POSTGRES_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 POSTGRES_REQUIRED = os.environ.get("REGIMEN_REQUIRE_POSTGRES") == "1"
-TEST_SCHEMA = "regimen_test"
+# One schema set per test process, so two runs on one server never drop each other's tables.
+RUN_SUFFIX = f"{os.getpid()}"
+TEST_SCHEMA = f"regimen_test_{RUN_SUFFIX}"
+
+
+def run_schema(name: str) -> str:
+    """A schema name private to this test process (dropped again by the fixture using it)."""
+    return f"{name}_{RUN_SUFFIX}"
+
+
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
 
 
@@ -69,6 +78,13 @@ def alembic_config(connection: object | None = None) -> Config:
 
 def postgres_engine(schema: str) -> AsyncEngine:
     return create_engine(POSTGRES_URL, connect_args={"server_settings": {"search_path": schema}})
+
+
+async def drop_postgres_schema(schema: str) -> None:
+    admin = create_engine(POSTGRES_URL)
+    async with admin.begin() as conn:
+        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    await admin.dispose()
 
 
 async def reset_postgres_schema(schema: str) -> None:
@@ -108,6 +124,8 @@ async def engine(
         await session.commit()
     yield engine
     await engine.dispose()
+    if request.param == "postgresql":
+        await drop_postgres_schema(TEST_SCHEMA)
 
 
 @pytest.fixture

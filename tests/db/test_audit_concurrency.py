@@ -11,9 +11,16 @@ from app.db import create_sessionmaker
 from app.models.accounts import Role
 from app.models.audit import AuditAction, AuditRecord
 from app.services import accounts, audit
-from tests.conftest import alembic_config, postgres_engine, require_postgres, reset_postgres_schema
+from tests.conftest import (
+    alembic_config,
+    drop_postgres_schema,
+    postgres_engine,
+    require_postgres,
+    reset_postgres_schema,
+    run_schema,
+)
 
-SCHEMA = "regimen_audit_race"
+SCHEMA = run_schema("regimen_audit_race")
 WRITERS = 12
 
 
@@ -26,6 +33,7 @@ async def race_engine():
         await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "head"))
     yield engine
     await engine.dispose()
+    await drop_postgres_schema(SCHEMA)
 
 
 async def test_racing_appends_neither_fork_nor_fail(race_engine):

@@ -8,9 +8,16 @@ from sqlalchemy import inspect
 
 from app.db import create_engine
 from app.models import metadata
-from tests.conftest import alembic_config, postgres_engine, require_postgres, reset_postgres_schema
+from tests.conftest import (
+    alembic_config,
+    drop_postgres_schema,
+    postgres_engine,
+    require_postgres,
+    reset_postgres_schema,
+    run_schema,
+)
 
-SCHEMA = "regimen_migration_check"
+SCHEMA = run_schema("regimen_migration_check")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -23,6 +30,8 @@ async def blank_engine(request, tmp_path):
         engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}")
     yield engine
     await engine.dispose()
+    if request.param == "postgresql":
+        await drop_postgres_schema(SCHEMA)
 
 
 def _tables(sync_conn):

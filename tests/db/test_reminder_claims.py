@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import cli
@@ -27,25 +27,19 @@ from app.models.shelf import ShelfItem
 from app.scheduling.inputs import Slot
 from app.services import catalog, reminders
 from tests.conftest import (
-    POSTGRES_URL,
     alembic_config,
+    drop_postgres_schema,
     postgres_engine,
     require_postgres,
     reset_postgres_schema,
+    run_schema,
 )
 from tests.factories import freeze_clock
 
-SCHEMA = "regimen_reminder_claims"
+SCHEMA = run_schema("regimen_reminder_claims")
 NOW = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 ROWS = 240
 WORKERS = 4
-
-
-async def _drop_schema(schema: str) -> None:
-    admin = create_engine(POSTGRES_URL)
-    async with admin.begin() as conn:
-        await conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    await admin.dispose()
 
 
 async def _own_database(backend: str, tmp_path) -> AsyncEngine:
@@ -67,7 +61,7 @@ async def own_engine(request, tmp_path, monkeypatch):
     yield engine
     await engine.dispose()
     if request.param == "postgresql":
-        await _drop_schema(SCHEMA)
+        await drop_postgres_schema(SCHEMA)
 
 
 @pytest.fixture
@@ -76,7 +70,7 @@ async def postgres_only_engine(tmp_path, monkeypatch):
     engine = await _own_database("postgresql", tmp_path)
     yield engine
     await engine.dispose()
-    await _drop_schema(SCHEMA)
+    await drop_postgres_schema(SCHEMA)
 
 
 async def _seed(engine: AsyncEngine, rows: int = ROWS) -> set[uuid.UUID]:
