@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import RegimenError
@@ -75,6 +76,30 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
 
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    """A constraint the service did not pre-check: in practice two requests racing to create
+    the same thing (services check first, so the loser of the race lands here)."""
+    logger.warning("integrity error on %s %s: %s", request.method, request.url.path, exc)
+    return problem(
+        409,
+        "concurrent_update",
+        "Another request changed this at the same moment; fetch it again and retry",
+        title="Conflict",
+    )
+
+
+async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OperationalError)
+    if "database is locked" in str(exc.orig):  # SQLite serialises writers
+        return problem(
+            503,
+            "database_busy",
+            "The database is busy; retry shortly",
+            headers={"Retry-After": "1"},
+        )
+    return await _unexpected(request, exc)
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(500, "internal_error", "Something went wrong on our side; it was logged.")
@@ -85,4 +110,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(OperationalError, _operational_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -74,3 +74,37 @@ async def test_readyz_reports_an_unreachable_database(app, client):
         await dead.dispose()
     assert response.status_code == 503
     assert response.json()["code"] == "database_unreachable"
+
+
+async def test_a_lost_creation_race_is_a_409_not_a_500(client, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    from app.services import profiles
+
+    person = await create_person(client)
+
+    async def racing_put(*args, **kwargs):
+        raise IntegrityError("INSERT INTO profiles ...", {}, Exception("duplicate key"))
+
+    monkeypatch.setattr(profiles, "put_profile", racing_put)
+    response = await client.put("/v1/me/profile", json={"timezone": "UTC"}, headers=person.headers)
+    assert response.status_code == 409
+    assert response.json()["code"] == "concurrent_update"
+
+
+async def test_a_locked_sqlite_database_is_a_503_with_retry_after(client, monkeypatch):
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from app.services import profiles
+
+    person = await create_person(client)
+
+    async def locked(*args, **kwargs):
+        raise OperationalError("UPDATE", {}, sqlite3.OperationalError("database is locked"))
+
+    monkeypatch.setattr(profiles, "get_profile", locked)
+    response = await client.get("/v1/me/profile", headers=person.headers)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
