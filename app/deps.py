@@ -23,7 +23,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -31,7 +31,9 @@ def _settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
-def _claims(settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]) -> TokenClaims:
+async def _claims(
+    settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> TokenClaims:
     if token is None:
         raise Unauthorized("Send a bearer token in the Authorization header")
     claims = read_token(settings, token)
@@ -56,7 +58,7 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 
 
 def _role(*allowed: Role) -> object:
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in allowed:
             raise Forbidden(
                 f"This route is for {' or '.join(allowed)} accounts", code="role_required"
@@ -117,7 +119,9 @@ async def _patient_override(
 PatientOverride = Annotated[PlanOverride, Depends(_patient_override)]
 
 
-def _if_match_required(if_match: Annotated[str | None, Header(alias="If-Match")] = None) -> str:
+async def _if_match_required(
+    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
+) -> str:
     """Writes to shared state must name the version they were made against."""
     if if_match is None or not if_match.strip():
         raise PreconditionRequired(

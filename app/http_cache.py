@@ -7,17 +7,28 @@ import json
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from app.errors import PreconditionFailed
 
 
-def etag_of(payload: Any) -> str:
-    canonical = json.dumps(
-        jsonable_encoder(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:40] + '"'
+def representation(payload: BaseModel | dict[str, Any]) -> bytes:
+    """The JSON body, serialised once: the ETag is the hash of exactly these bytes.
+
+    Models go through pydantic's serialiser (by alias, as FastAPI would); plain dicts must
+    already hold only JSON types, which the services build them with, in a fixed order.
+    """
+    if isinstance(payload, BaseModel):
+        return payload.model_dump_json(by_alias=True).encode()
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _tag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+def etag_of(payload: BaseModel | dict[str, Any]) -> str:
+    return _tag(representation(payload))
 
 
 def _listed(header: str) -> list[str]:
@@ -28,15 +39,17 @@ def _matches_weakly(header: str, etag: str) -> bool:
     return any(tag == "*" or tag.removeprefix("W/") == etag for tag in _listed(header))
 
 
-def cached_json(request: Request, payload: Any, *, status_code: int = 200) -> Response:
+def cached_json(
+    request: Request, payload: BaseModel | dict[str, Any], *, status_code: int = 200
+) -> Response:
     """The payload with its strong ETag, or 304 when the client already holds it."""
-    body = jsonable_encoder(payload)
-    etag = etag_of(body)
+    body = representation(payload)
+    etag = _tag(body)
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     inm = request.headers.get("if-none-match")
     if inm is not None and _matches_weakly(inm, etag):
         return Response(status_code=304, headers=headers)
-    return JSONResponse(body, status_code=status_code, headers=headers)
+    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
 
 
 def require_current(if_match: str | None, current_etag: str | None) -> None:

@@ -25,6 +25,8 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=320, unique=True, index=True)
     password_hash: str = Field(max_length=255)
     role: str = Field(default=Role.user, max_length=20)
+    # bumped whenever anything this person's routine depends on changes (routine cache key)
+    plan_revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = created_at_field()
 
 

@@ -61,7 +61,7 @@ async def read_patient_profile(
 async def read_patient_routine(
     request: Request, patient: LinkedPatient, session: SessionDep, date: date | None = None
 ) -> Response:
-    return cached_json(request, await routines.routine_day(session, user_id=patient.id, on=date))
+    return cached_json(request, await routines.routine_day(session, user=patient, on=date))
 
 
 @router.get("/{patient_id}/routine/days", response_model=RoutineDays)

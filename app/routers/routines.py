@@ -24,7 +24,7 @@ To = Annotated[date, Query(alias="to")]
 async def read_routine(
     request: Request, user: CurrentUser, session: SessionDep, date: date | None = None
 ) -> Response:
-    return cached_json(request, await routines.routine_day(session, user_id=user.id, on=date))
+    return cached_json(request, await routines.routine_day(session, user=user, on=date))
 
 
 @router.get("/v1/me/routine/days", response_model=RoutineDays)

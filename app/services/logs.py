@@ -10,7 +10,7 @@ from sqlmodel import col, select
 
 from app.clock import now_utc
 from app.models.logs import RoutineLog, RoutineLogIn
-from app.services import reminders
+from app.services import routine_changes
 from app.services.routines import check_range
 
 
@@ -34,7 +34,7 @@ async def record(
     row.note = entry.note
     row.updated_at = now_utc()
     await session.flush()
-    await reminders.refresh_user(session, user_id=user_id)
+    await routine_changes.inputs_changed(session, user_id=user_id)
     return row, created
 
 

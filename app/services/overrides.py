@@ -27,7 +27,7 @@ from app.models.overrides import OverrideCreate, OverrideList, OverridePublic, P
 from app.models.profiles import Profile
 from app.scheduling import inputs as engine
 from app.scheduling.overrides import check_override
-from app.services import audit, engine_inputs
+from app.services import audit, engine_inputs, routine_changes
 from app.services.catalog import get_visible_product
 
 # an active list longer than this is a plan nobody can read; withdraw some first
@@ -206,6 +206,7 @@ async def create_override(
             },
             reason=row.reason,
         )
+    await routine_changes.inputs_changed(session, user_id=patient.id)
     return shown
 
 
@@ -254,6 +255,7 @@ async def delete_override(
     """Withdraw (soft-delete) the override: it stops applying; its history stays readable."""
     await _require_current_list(session, patient_id=row.patient_id, if_match=if_match)
     await _withdraw(session, row=row, actor=actor, reason=reason)
+    await routine_changes.inputs_changed(session, user_id=row.patient_id)
 
 
 async def withdraw_authored(
@@ -271,3 +273,4 @@ async def withdraw_authored(
     )
     for row in list(rows):
         await _withdraw(session, row=row, actor=actor, reason="care link revoked by the patient")
+    await routine_changes.inputs_changed(session, user_id=patient.id)

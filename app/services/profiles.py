@@ -9,7 +9,7 @@ from app.errors import NotFound
 from app.http_cache import etag_of, require_current
 from app.models.accounts import User
 from app.models.profiles import Profile, ProfileIn, ProfilePatch, ProfilePublic
-from app.services import reminders
+from app.services import routine_changes
 
 
 def public(profile: Profile) -> ProfilePublic:
@@ -23,7 +23,9 @@ async def find_profile(session: AsyncSession, user: User) -> Profile | None:
 async def get_profile(session: AsyncSession, *, user: User) -> Profile:
     profile = await find_profile(session, user)
     if profile is None:
-        raise NotFound("No profile yet: PUT /v1/me/profile to create one", code="profile_not_found")
+        raise NotFound(
+            "No profile yet: its owner creates it with PUT /v1/me/profile", code="profile_not_found"
+        )
     return profile
 
 
@@ -41,7 +43,7 @@ async def put_profile(
         setattr(profile, field, value)
     profile.updated_at = now_utc()
     await session.flush()
-    await reminders.refresh_user(session, user_id=user.id)
+    await routine_changes.inputs_changed(session, user_id=user.id)
     return profile, created
 
 
@@ -56,5 +58,5 @@ async def patch_profile(
         setattr(profile, field, value)
     profile.updated_at = now_utc()
     await session.flush()
-    await reminders.refresh_user(session, user_id=user.id)
+    await routine_changes.inputs_changed(session, user_id=user.id)
     return profile

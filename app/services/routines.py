@@ -7,11 +7,12 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import asdict, dataclass, is_dataclass
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
 from datetime import date
-from enum import Enum
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from sqlmodel import col, select
 
 from app.clock import today_in
 from app.errors import NotFound, Unprocessable
+from app.models.accounts import User
 from app.models.logs import RoutineLog
 from app.models.profiles import Profile
 from app.models.shelf import ShelfItem
@@ -45,35 +47,42 @@ class RoutineInputs:
 
     @cached_property
     def _base_digest(self) -> str:
-        return _digest([ENGINE_VERSION, asdict(self.profile), self.shelf, self.overrides])
+        profile = self.profile
+        return _digest(
+            [
+                ENGINE_VERSION,
+                [profile.skin_type, profile.sensitivity, profile.pregnancy, profile.due_date,
+                 profile.retinoid_experience, sorted(profile.conditions), sorted(profile.concerns),
+                 sorted(profile.oral_medications), sorted(profile.avoid_ingredients)],
+                # products have no update path: an id names their content
+                [[item.id, item.product.id, item.added_on, item.batch, item.expires_on,
+                  item.opened_on, item.pao_months, item.patch_test] for item in self.shelf],
+                # overrides are immutable once stored; withdrawing one removes it from the list
+                [override.id for override in self.overrides],
+            ]
+        )  # fmt: skip
 
     def version_for(self, on: date) -> str:
         """A digest of everything the plan for `on` depends on (a log only shapes later days),
         so a date has one version whether it is read alone or within a range."""
-        relevant = [entry for entry in self.history if entry.on < on]
+        relevant = [
+            [entry.on, entry.slot, entry.done, entry.irritation]
+            for entry in self.history
+            if entry.on < on
+        ]
         return _digest([self._base_digest, relevant])[:32]
 
 
 def _digest(value: Any) -> str:
-    canonical = json.dumps(value, sort_keys=True, default=_canonical, separators=(",", ":"))
+    canonical = json.dumps(value, default=str, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _canonical(value: Any) -> Any:
-    if is_dataclass(value) and not isinstance(value, type):
-        return asdict(value)
-    if isinstance(value, frozenset | set):
-        return sorted(value)
-    if isinstance(value, Enum):
-        return value.value
-    return str(value)
 
 
 async def load_profile(session: AsyncSession, user_id: uuid.UUID) -> Profile:
     row = await session.get(Profile, user_id)
     if row is None:
         raise NotFound(
-            "Set up a profile (PUT /v1/me/profile) before asking for a routine",
+            "No profile yet: a routine needs one (its owner creates it with PUT /v1/me/profile)",
             code="profile_not_found",
         )
     return row
@@ -131,13 +140,54 @@ def check_range(start: date, end: date) -> None:
         )
 
 
-async def routine_day(
-    session: AsyncSession, *, user_id: uuid.UUID, on: date | None
-) -> dict[str, Any]:
-    profile = await load_profile(session, user_id)
-    on = on or today_in(profile.timezone)
-    inputs = await load_inputs(session, user_id=user_id, end=on)
-    return day_payload(plan_days(inputs, on, on)[0], inputs)
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+
+# Rendered days by (user, plan revision, date), and each revision's time zone (for "today").
+# Sound across processes and workers: the revision is read from the database with the user on
+# every request, and every input change bumps it (routine_changes.inputs_changed). Entries are
+# shared: callers must not mutate them.
+_days: _Lru[tuple[uuid.UUID, int, date], dict[str, Any]] = _Lru(4096)
+_zones: _Lru[tuple[uuid.UUID, int], str] = _Lru(4096)
+
+
+async def routine_day(session: AsyncSession, *, user: User, on: date | None) -> dict[str, Any]:
+    """One day's routine; recomputed only when the user's plan revision has moved."""
+    revision = user.plan_revision
+    zone = _zones.get((user.id, revision))
+    # held, so that load_inputs finds it in the (weak) identity map instead of reading it again
+    profile = None
+    if zone is None:
+        profile = await load_profile(session, user.id)
+        zone = profile.timezone
+        _zones.put((user.id, revision), zone)
+    on = on or today_in(zone)
+    payload = _days.get((user.id, revision, on))
+    if payload is None:
+        inputs = await load_inputs(session, user_id=user.id, end=on)
+        payload = day_payload(plan_days(inputs, on, on)[0], inputs)
+        _days.put((user.id, revision, on), payload)
+    del profile
+    return payload
 
 
 async def routine_days(

@@ -13,7 +13,7 @@ from app.errors import NotFound
 from app.models.accounts import User
 from app.models.profiles import Profile
 from app.models.shelf import ShelfItem, ShelfItemCreate, ShelfItemPublic, ShelfItemUpdate
-from app.services import reminders
+from app.services import routine_changes
 from app.services.catalog import get_visible_product
 from app.services.catalog import public as product_public
 
@@ -57,7 +57,7 @@ async def add_item(session: AsyncSession, *, user: User, data: ShelfItemCreate) 
     item.product = product
     session.add(item)
     await session.flush()
-    await reminders.refresh_user(session, user_id=user.id)
+    await routine_changes.inputs_changed(session, user_id=user.id)
     return item
 
 
@@ -67,11 +67,11 @@ async def update_item(
     for field, value in patch.model_dump(exclude_unset=True).items():
         setattr(item, field, value)
     await session.flush()
-    await reminders.refresh_user(session, user_id=item.user_id)
+    await routine_changes.inputs_changed(session, user_id=item.user_id)
     return item
 
 
 async def remove_item(session: AsyncSession, *, item: ShelfItem) -> None:
     await session.delete(item)
     await session.flush()
-    await reminders.refresh_user(session, user_id=item.user_id)
+    await routine_changes.inputs_changed(session, user_id=item.user_id)

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from app.models.accounts import Role
 from app.models.logs import RoutineLogIn
 from app.models.reminders import Reminder, ReminderSettings
 from app.pagination import encode_cursor
@@ -16,6 +17,7 @@ from tests.factories import (
     catalog_product,
     create_person,
     freeze_clock,
+    link_patient,
     put_profile,
     scheduler_headers,
 )
@@ -363,6 +365,35 @@ async def test_input_changes_recompute_upcoming_reminders(client, session, sched
     )
     items = await due(client, scheduler, *window, user=person)
     assert (items[0]["local_time"], items[0]["due_at"]) == ("09:05", "2026-03-02T09:05:00Z")
+
+
+async def test_a_dermatologists_override_recomputes_upcoming_reminders(
+    client, session, scheduler, now
+):
+    patient = await reminder_user(client, session, products=(SUNSCREEN, CLEANSER, MOISTURISER))
+    derm = await create_person(client, session, role=Role.dermatologist)
+    await link_patient(client, patient, derm)
+    window = (T0, T0 + timedelta(hours=24))
+    assert MOISTURISER in (await due(client, scheduler, *window, user=patient))[1]["body"]
+    moisturiser = await catalog_product(session, MOISTURISER)
+    overrides_url = f"/v1/patients/{patient.id}/overrides"
+    etag = (await client.get(overrides_url, headers=derm.headers)).headers["etag"]
+    created = await client.post(
+        overrides_url,
+        json={"action": "remove", "product_id": str(moisturiser.id), "reason": "patch reaction",
+              "starts_on": D.isoformat()},
+        headers={**derm.headers, "If-Match": etag},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    pm = (await due(client, scheduler, *window, user=patient))[1]
+    assert CLEANSER in pm["body"]
+    assert MOISTURISER not in pm["body"]
+    etag = (await client.get(overrides_url, headers=derm.headers)).headers["etag"]
+    withdrawn = await client.delete(
+        f"{overrides_url}/{created.json()['id']}", headers={**derm.headers, "If-Match": etag}
+    )
+    assert withdrawn.status_code == 204
+    assert MOISTURISER in (await due(client, scheduler, *window, user=patient))[1]["body"]
 
 
 async def test_a_severe_reaction_logged_turns_tonight_into_a_recovery_night(
