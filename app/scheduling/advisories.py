@@ -25,6 +25,7 @@ def day_advisories(
     irritation: Irritation | None,
     on: date,
     settings: EngineSettings,
+    recovery_until: date | None = None,
 ) -> list[Warning]:
     warnings = [
         *_sun(state, in_use, used),
@@ -47,8 +48,10 @@ def day_advisories(
             Warning(
                 code="severe_irritation",
                 message=(
-                    "You logged severe irritation: your actives are paused today; see a "
-                    "dermatologist or doctor before starting them again."
+                    "You logged severe irritation: your actives are paused morning and evening "
+                    f"through {recovery_until or on}, then your plan brings them back. If your "
+                    "skin has not settled by then, or you have swelling, blistering or pain, do "
+                    "not restart them: see a dermatologist or doctor."
                 ),
                 rule_id="R1",
             )

@@ -90,6 +90,12 @@ LABEL_TERMS: dict[str, tuple[str, ...]] = {
     "panthenol": ("panthenol",),
     "azelaic_acid": ("azelaic acid",),
 }
+# Names that begin with a term's phrase but name something else: skipped where they match.
+# Chia (Salvia hispanica) is a Salvia, but its seed oil is a fixed food oil with no essential
+# oil in it; P7's "sage" is the thujone-bearing sage oils (Salvia officinalis, clary sage...).
+LABEL_EXCEPTIONS: dict[str, tuple[str, ...]] = {
+    "sage": ("salvia hispanica",),
+}
 _WORD = re.compile(r"[a-z0-9&]+")
 
 
@@ -108,6 +114,11 @@ def _index(terms: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[tuple[str,
 
 
 _PHRASES = _index(LABEL_TERMS)
+_EXCEPTIONS = _index(LABEL_EXCEPTIONS)
+
+
+def _matches(words: list[str], index: int, rest: tuple[str, ...]) -> bool:
+    return tuple(words[index + 1 : index + 1 + len(rest)]) == rest
 
 
 def label_terms(names: Iterable[str]) -> set[str]:
@@ -116,8 +127,13 @@ def label_terms(names: Iterable[str]) -> set[str]:
     for name in names:
         words = _words(name)
         for index, word in enumerate(words):
+            excepted = (
+                {key for rest, key in _EXCEPTIONS[word] if _matches(words, index, rest)}
+                if word in _EXCEPTIONS
+                else ()
+            )
             for rest, key in _PHRASES.get(word, ()):
-                if tuple(words[index + 1 : index + 1 + len(rest)]) == rest:
+                if key not in excepted and _matches(words, index, rest):
                     found.add(key)
             following = words[index + 1] if index + 1 < len(words) else ""
             if word == "ci" and len(following) == 5 and following.isdigit():
@@ -256,6 +272,12 @@ class Traits(NamedTuple):
         return bool(self.exfoliation)
 
     @property
+    def timed_exfoliant(self) -> bool:
+        """An exfoliant the rotation times: evening only, on exfoliant nights. An acid wash is
+        not: it cleanses morning and evening, and keeps I2/I8 by routine."""
+        return self.exfoliant and not self.wash
+
+    @property
     def acid(self) -> bool:
         """An AHA/BHA (or an unspecified exfoliant, read safely) for SUN3 and I5."""
         return bool(self.exfoliation & {Exfoliation.aha, Exfoliation.bha, Exfoliation.unspecified})
@@ -316,8 +338,12 @@ def classify(product: Product) -> Traits:
     rinse_off = product.rinse_off
     if rinse_off is None:
         rinse_off = product.category is Category.cleanser
-    sunscreen = product.category is Category.sunscreen
+    # a leave-on product labelled with an SPF (a day cream SPF 30) protects as well (SUN1)
+    sunscreen = product.category is Category.sunscreen or (bool(product.spf) and not rinse_off)
     kind = _kind(product.category, retinoid is not None, bool(exfoliation), bpo)
+    # an acid wash is on the skin for seconds: a cleanser that keeps I2/I8 by routine, not an
+    # exfoliant that takes exfoliant nights
+    timed_exfoliant = bool(exfoliation) and not (rinse_off and kind is StepKind.cleanse)
     low_ph = (
         l_ascorbic
         or bool(exfoliation & {Exfoliation.aha, Exfoliation.bha})
@@ -325,7 +351,7 @@ def classify(product: Product) -> Traits:
     )
     leave_on_treatment = kind in TREATMENT_KINDS and not rinse_off
     slots, once = _slots(
-        pm_only=retinoid is not None or bool(exfoliation) or kind is StepKind.mask,
+        pm_only=retinoid is not None or timed_exfoliant or kind is StepKind.mask,
         am_only=sunscreen or bool(vitamin_c) or product.spf is not None,
         bpo=leave_on_treatment and bpo,
         copper=leave_on_treatment and copper,
@@ -333,12 +359,13 @@ def classify(product: Product) -> Traits:
     )
     rank = _rank(
         retinoid is not None,
-        bool(exfoliation),
+        timed_exfoliant,
         bool(vitamin_c),
         azelaic,
         bpo,
         hydroquinone,
         copper,
+        sunscreen,
     )
     return Traits(
         kind=kind,
@@ -377,7 +404,7 @@ def classify(product: Product) -> Traits:
             or hydroquinone
         ),
         terms=_terms(product, inci, actives, retinoid, exosome),
-        role=_role(kind, retinoid is not None, bool(exfoliation), classes),
+        role=_role(kind, retinoid is not None, timed_exfoliant, classes),
         rank=rank,
         slots=slots,
         once=once,
@@ -438,10 +465,12 @@ def _rank(
     bpo: bool,
     hydroquinone: bool,
     copper: bool,
+    sunscreen: bool,
 ) -> int:
     """Placement precedence: the night's actives first, then vitamin C, azelaic acid, BPO,
-    hydroquinone, copper peptides, then the rest."""
-    flags = (retinoid, exfoliant, vitamin_c, azelaic, bpo, hydroquinone, copper)
+    hydroquinone, copper peptides, products with an SPF (a day cream SPF 30 takes the morning
+    before a plain cream), then the rest."""
+    flags = (retinoid, exfoliant, vitamin_c, azelaic, bpo, hydroquinone, copper, sunscreen)
     return next((rank for rank, present in enumerate(flags) if present), 9)
 
 

@@ -12,10 +12,10 @@ from uuid import UUID
 
 from app.scheduling.classify import TREATMENT_KINDS, Exfoliation, RetinoidKind, Traits
 from app.scheduling.guards import Hit
-from app.scheduling.inputs import EngineSettings, Override, Slot
+from app.scheduling.inputs import EngineSettings, ExosomeSource, Override, Slot
 from app.scheduling.overrides import note
 from app.scheduling.plan import NightType, Step, StepKind, StepSource
-from app.scheduling.rules import DEFAULT
+from app.scheduling.rules import DEFAULT, label_defaults
 from app.scheduling.shelf import Candidate
 
 _AMOUNTS: dict[StepKind, str] = {
@@ -33,7 +33,16 @@ _AMOUNTS: dict[StepKind, str] = {
     StepKind.spf: "1/2 teaspoon for the face + 1/2 teaspoon for neck and ears",
 }
 _PEA = "a pea-sized amount for the whole face"
+# what the exosomes come from, in words a user reads without a glossary
+_SOURCES: dict[ExosomeSource, str] = {
+    ExosomeSource.human_msc: "human stem cells (mesenchymal stem cells, MSC)",
+    ExosomeSource.platelet: "human platelets",
+    ExosomeSource.plant: "plant cells",
+    ExosomeSource.bovine_milk: "cow's milk",
+    ExosomeSource.synthetic: "synthetic, lab-made vesicles",
+}
 _WASH = "Massage onto damp skin for about 30 s, rinse with lukewarm water and pat dry."
+_WET_PREP = (StepKind.toner, StepKind.essence)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,10 +69,14 @@ def steps_for(
 ) -> tuple[Step, ...]:
     """The steps of one slot, in the given order; `moved` names the steps a reorder placed."""
     steps = []
+    # the last layer with an SPF is the sunscreen step (L5, SUN2); a day cream with an SPF
+    # under a sunscreen is a moisturiser
+    sunscreen = max((i for i, c in enumerate(ordered) if c.traits.sunscreen), default=-1)
     for index, current in enumerate(ordered):
         following = ordered[index + 1] if index + 1 < len(ordered) else None
-        sentences, rules = _instructions(current.traits, current, slot, day)
-        seconds, wait_text, wait_rules = _wait(current, following, day)
+        protects = index == sunscreen
+        sentences, rules = _instructions(current.traits, current, slot, day, protects)
+        seconds, wait_text, wait_rules = _wait(current, following, day, protects)
         if wait_text:
             sentences.append(wait_text)
         rules.extend(wait_rules)
@@ -88,13 +101,11 @@ def steps_for(
         steps.append(
             Step(
                 order=index + 1,
-                kind=current.traits.kind,
+                kind=StepKind.spf if protects else current.traits.kind,
                 product=current.step_product,
-                amount=_PEA
-                if current.traits.retinoid is not None
-                else _AMOUNTS[current.traits.kind],
+                amount=_amount(current.traits, protects),
                 wait_after_seconds=seconds,
-                instructions=" ".join(sentences),
+                instructions=label_defaults(" ".join(sentences)),
                 rule_ids=tuple(sorted(set(rules))),
                 source=StepSource.override if override is not None else StepSource.engine,
                 override=note(override) if override is not None else None,
@@ -103,20 +114,24 @@ def steps_for(
     return tuple(steps)
 
 
-def _amount(traits: Traits) -> str:
+def _amount(traits: Traits, protects: bool) -> str:
+    if protects:
+        return _AMOUNTS[StepKind.spf]
     return _PEA if traits.retinoid is not None else _AMOUNTS[traits.kind]
 
 
 def _instructions(
-    traits: Traits, current: Candidate, slot: Slot, day: DayNotes
+    traits: Traits, current: Candidate, slot: Slot, day: DayNotes, protects: bool
 ) -> tuple[list[str], list[str]]:
     if traits.retinoid is not None:
         return _retinoid(traits, day)
-    if traits.exfoliant:
+    if traits.timed_exfoliant:
         return _exfoliant(traits, day)
+    if traits.exfoliant:
+        return _acid_wash(traits, day)
     if traits.exosome:
         return _exosome(current)
-    if traits.sunscreen:
+    if protects:
         return _sunscreen(traits, day)
     if traits.vitamin_c and slot is Slot.am:
         return [
@@ -199,6 +214,22 @@ def _exfoliant(traits: Traits, day: DayNotes) -> tuple[list[str], list[str]]:
     return sentences, rules
 
 
+def _acid_wash(traits: Traits, day: DayNotes) -> tuple[list[str], list[str]]:
+    sentences = [
+        _WASH,
+        "An exfoliating wash: never in the same routine as a retinoid or another exfoliant "
+        "(I2, I8).",
+        "Acids call for sunscreen every morning (SUN3).",
+    ]
+    rules = ["L1", "I2", "I8", "SUN3"]
+    if day.pregnant and traits.salicylic:
+        sentences.append(
+            "Pregnancy: a salicylic acid wash is rinsed off at once, so it stays (P4)."
+        )
+        rules.append("P4")
+    return sentences, rules
+
+
 def _exosome(current: Candidate) -> tuple[list[str], list[str]]:
     sentences = [
         "Optional adjunct, limited evidence: no FDA-approved exosome product exists and its "
@@ -209,7 +240,7 @@ def _exosome(current: Candidate) -> tuple[list[str], list[str]]:
     sentences.append("Refrigerate it only if the label says so (E3).")
     source = current.product.exosome_source
     if source is not None:
-        sentences.append(f"Source: {source.value.replace('_', ' ')}.")
+        sentences.append(f"Source: {_SOURCES[source]}.")
     return sentences, ["EXO1", "L3", "E3"]
 
 
@@ -231,9 +262,7 @@ def _basic(traits: Traits, slot: Slot, day: DayNotes) -> tuple[list[str], list[s
         case StepKind.cleanse:
             return [f"{_WASH} A mild, sulphate-free cleanser suits most skin (L3)."], ["L1", "L3"]
         case StepKind.toner | StepKind.essence:
-            return ["Pat into clean skin; the next layer goes on while it is still damp (L3)."], [
-                "L3"
-            ]
+            return ["Pat into clean skin (L3)."], ["L3"]
         case StepKind.moisturiser:
             sentences = ["Seal in the layers before it (L1)."]
             rules = ["L1"]
@@ -256,19 +285,34 @@ def _basic(traits: Traits, slot: Slot, day: DayNotes) -> tuple[list[str], list[s
 
 
 def _wait(
-    current: Candidate, following: Candidate | None, day: DayNotes
+    current: Candidate, following: Candidate | None, day: DayNotes, protects: bool
 ) -> tuple[int, str, list[str]]:
     settings = day.settings
     set_wait = day.waits.get(current.product.id) if day.waits else None
     if set_wait is not None and set_wait.wait_after_seconds is not None:
         seconds = set_wait.wait_after_seconds
         return seconds, f"Wait {_duration(seconds)} (set by {set_wait.author_name}).", []
-    if current.traits.sunscreen:
+    if protects:
         seconds = settings.spf_set_seconds
         return seconds, f"Apply it {_duration(seconds)} before going out (L5).", ["L5"]
     if following is not None and following.traits.retinoid is RetinoidKind.tretinoin:
         seconds = settings.tretinoin_dry_wait_seconds
         return seconds, f"Pat dry and wait {_duration(seconds)} before the tretinoin (L6).", ["L6"]
+    if following is not None and current.traits.kind in _WET_PREP:
+        if following.traits.retinoid is not None:
+            seconds = settings.retinoid_dry_wait_seconds
+            return (
+                seconds,
+                f"Let it dry completely (about {_duration(seconds)}, {DEFAULT}) before the "
+                "retinoid: retinoids go on dry skin (R2).",
+                ["R2"],
+            )
+        if following.traits.kind is StepKind.exosome_serum:
+            return (
+                0,
+                "Press the exosome serum in straight away, while the skin is damp (L3).",
+                ["L3"],
+            )
     if current.traits.exosome:
         seconds = settings.exosome_wait_seconds
         return (

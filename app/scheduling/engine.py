@@ -155,7 +155,7 @@ class _Planner:
             anchor=self._retinoid_anchor(),
             history=history,
             retinoid_plans=tuple(o for o, t in timed if t.retinoid is not None),
-            exfoliant_plans=tuple(o for o, t in timed if t.exfoliant and t.retinoid is None),
+            exfoliant_plans=tuple(o for o, t in timed if t.timed_exfoliant and t.retinoid is None),
             settings=self.settings,
         )
 
@@ -225,6 +225,7 @@ class _Planner:
                 in_use=screen.in_use,
                 used=[c for c in screen.present if c in used],
                 irritation=self.rotation.recovery.get(on),
+                recovery_until=self.rotation.recovery_until(on),
                 on=on,
                 settings=self.settings,
             )
@@ -287,7 +288,7 @@ class _Planner:
                 screen.warnings.append(_confirmation_warning(c, acknowledging, lifted))
             screen.in_use.append(c)
             frequency = overrides.frequency(pid) if touched else None
-            timed_by_rotation = c.traits.retinoid is not None or c.traits.exfoliant
+            timed_by_rotation = c.traits.retinoid is not None or c.traits.timed_exfoliant
             if frequency is not None and not timed_by_rotation and not scheduled(frequency, on):
                 screen.left_out[c] = Hit(
                     Guard.override,
@@ -318,7 +319,7 @@ class _Planner:
     def _tonight(self, on: date, options: Sequence[Option]) -> Tonight:
         evening = [o.candidate for o in options if Slot.pm in o.slots]
         retinoids = [c for c in evening if c.traits.retinoid is not None]
-        exfoliants = [c for c in evening if c.traits.exfoliant and c.traits.retinoid is None]
+        exfoliants = [c for c in evening if c.traits.timed_exfoliant and c.traits.retinoid is None]
         exosome = any(c.traits.exosome for c in evening)
         night = self.rotation.night(
             on, retinoid=bool(retinoids), exfoliant=bool(exfoliants), exosome=exosome

@@ -224,8 +224,8 @@ def _pregnancy(traits: Traits, known: ProfileFacts, state: Pregnancy) -> Iterabl
             yield Hit(
                 pregnancy,
                 "P4",
-                f"Salicylic acid {percent:g} % is too strong in pregnancy (< 2 % on limited areas "
-                "only).",
+                f"Salicylic acid {percent:g} % is left out in pregnancy: only < 2 % on limited "
+                "areas is accepted (the safer reading where sources differ).",
             )
     if traits.glycolic and not traits.wash:
         percent = traits.glycolic_percent
@@ -274,11 +274,9 @@ def _conditions(traits: Traits, known: ProfileFacts) -> Iterable[Hit]:
     rosacea, eczema = known.rosacea, known.eczema
     condition = Guard.condition
     if rosacea and traits.rosacea_irritants:
-        yield Hit(
-            condition,
-            "S1",
-            f"Rosacea: contains {', '.join(traits.rosacea_irritants)}, which commonly trigger it.",
-        )
+        found = traits.rosacea_irritants
+        what = "a common trigger" if len(found) == 1 else "common triggers"
+        yield Hit(condition, "S1", f"Rosacea: contains {', '.join(found)}, {what} of flares.")
     if eczema and traits.retinoid is not None:
         yield Hit(condition, "S3", "Eczema: retinoids can aggravate it.")
     if eczema and (traits.fragrance or traits.dye):

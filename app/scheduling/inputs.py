@@ -223,6 +223,8 @@ class EngineSettings:
     exosome_wait_seconds: int = 60
     spf_set_seconds: int = 15 * 60
     tretinoin_dry_wait_seconds: int = 20 * 60
+    # after a toner or essence, before another retinoid: dry skin (R2), the time is a default
+    retinoid_dry_wait_seconds: int = 5 * 60
     default_wait_seconds: int = 30
     procedure_pause_days_before: int = 7
     procedure_pause_days_after: int = 7

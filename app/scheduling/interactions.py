@@ -161,14 +161,14 @@ def admit(candidate: Candidate, slot: Slot, tonight: Tonight) -> Hit | None:
             "R1",
             f"Retinoid nights follow the ramp; tonight is {_a(night)} night.",
         )
-    if traits.exfoliant and not is_featured:
+    if traits.timed_exfoliant and not is_featured:
         if night is NightType.exfoliant and featured is not None:
             return Hit(Guard.conflict, "I8", f"One exfoliant a night: {featured.name} tonight.")
         if night is NightType.retinoid:
             return Hit(
                 Guard.conflict,
                 "I2",
-                "Never on a retinoid night: retinoid and exfoliant nights alternate.",
+                "Not on a retinoid night: a retinoid and an exfoliant never share a routine.",
             )
         return Hit(
             Guard.conflict,

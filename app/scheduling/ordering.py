@@ -1,7 +1,8 @@
 """Step order within a slot (L1, L2, L3, L3a, L5) and a dermatologist's reordering (O1).
 
 Morning: cleanse, toner, essence, exosome serum (damp skin), vitamin C (early, on cleansed skin),
-other actives, treatments, eye cream, moisturiser, oil, sunscreen last (L5).
+other actives, treatments, eye cream, moisturiser, oil, a day cream with an SPF, sunscreen last
+(L5).
 Evening: cleanse, rinse-off mask, toner, essence, exosome serum, retinoid or exfoliant, other
 actives, peptides, eye cream, moisturiser, leave-on mask, oil.
 Within a place, thinnest to thickest is unknown to the catalogue, so names break ties (L2).
@@ -38,6 +39,8 @@ def place_in_slot(traits: Traits, slot: Slot) -> int:
     if kind is StepKind.mask and traits.rinse_off:
         return 15  # washed off, so straight after the cleanse
     if slot is Slot.am:
+        if traits.sunscreen and kind is not StepKind.spf:
+            return 95  # L5: a day cream with an SPF goes over any oil, under a sunscreen
         if traits.vitamin_c and kind is StepKind.active:
             return 45  # L3a: the first active of the morning
         if kind is StepKind.treatment:

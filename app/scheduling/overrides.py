@@ -133,7 +133,7 @@ def product_violations(override: Override, traits: Traits, hits: Sequence[Hit]) 
 def slot_violation(traits: Traits, slot: Slot) -> str | None:
     if slot is Slot.am and traits.retinoid is not None:
         return "retinoid_in_am"
-    if slot is Slot.am and traits.exfoliant:
+    if slot is Slot.am and traits.timed_exfoliant:
         return "exfoliant_in_am"
     if slot is Slot.pm and traits.sunscreen:
         return "sunscreen_in_pm"

@@ -2,10 +2,11 @@
 
 Night types, in order of precedence:
 
-1. recovery: the night after the day of a logged moderate irritation, or the
-   `settings.severe_irritation_recovery_nights` nights after a severe one ("skip a night when
-   irritated", R1): no retinoid, no exfoliant, no other irritating active; after a severe one
-   the mornings of those days go without actives too.
+1. recovery: the first evening after a logged moderate irritation (the same evening when it was
+   logged for the morning, else the next), or the `settings.severe_irritation_recovery_nights`
+   evenings from there after a severe one ("skip a night when irritated", R1): no retinoid, no
+   exfoliant, no other irritating active; after a severe one the mornings of those days go
+   without actives too.
 2. retinoid: a night on the retinoid grid (below) while a retinoid is usable.
 3. exfoliant: an exfoliant night (below) while an exfoliant is usable.
 4. exosome: any other night with a usable exosome serum (seed 002: it takes the non-retinoid
@@ -27,7 +28,8 @@ Retinoid nights are the anchor, then each night plus the interval of the phase i
 `RetinoidGrid.is_night` computes any date directly, with one step per ramp phase, never by
 walking the days from an epoch.
 
-History (R7). A log only changes the dates after its own date.
+History (R7). A log changes only the evenings after it: from the next day, or from the same
+evening for a morning log of irritation.
 
 - A grid night logged done=False for pm is a missed night: the grid restarts the next night, so
   the next retinoid night is timed from the last one actually used. An unlogged night counts as
@@ -150,7 +152,8 @@ def shapes_plan(log: LogEntry) -> bool:
     """Whether a log can change any plan: a missed evening or a moderate/severe irritation.
 
     Every other log (done, no irritation) says only what an unlogged slot already assumes, so
-    callers may pass just these logs, from any date before the last one planned: they are rare,
+    callers may pass just these logs, from any date up to the last one planned (a morning
+    irritation shapes its own day's evening, so the last day's logs count too): they are rare,
     and a missed night can shift the grid for good, so no fixed window would be exact.
     """
     return (log.slot is Slot.pm and not log.done) or log.irritation in _IRRITATED
@@ -170,7 +173,9 @@ def recovery_nights(
             if log.irritation is Irritation.moderate
             else settings.severe_irritation_recovery_nights
         )
-        for k in range(1, max(count, 1) + 1):
+        # the first evening after the log: the same day's for a morning log
+        first = 0 if log.slot is Slot.am else 1
+        for k in range(first, first + max(count, 1)):
             night = log.on + timedelta(days=k)
             current = nights.get(night, Irritation.none)
             nights[night] = max(current, log.irritation, key=order.index)
@@ -249,6 +254,14 @@ class Rotation:
                 continue
             picks.append(night)
         return tuple(picks)
+
+    def recovery_until(self, on: date) -> date | None:
+        """The last day of the recovery span `on` falls in."""
+        if on not in self.recovery:
+            return None
+        while on + _DAY in self.recovery:
+            on += _DAY
+        return on
 
     def night(self, on: date, *, retinoid: bool, exfoliant: bool, exosome: bool) -> NightType:
         if on in self.recovery:

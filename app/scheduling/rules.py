@@ -9,8 +9,10 @@ needs an id for.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 
 class Grade(StrEnum):
@@ -410,3 +412,22 @@ _CATALOGUE = (
 )
 
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
+
+
+# a parenthesised list of rule ids in user-facing text: "(L3)", "(I2, I8)"
+_CITATION = re.compile(r"\(([A-Z][A-Za-z0-9]*(?:, [A-Z][A-Za-z0-9]*)*)\)")
+
+
+# instructions repeat from day to day: a bounded memo keeps the regex off the per-day path
+@lru_cache(maxsize=4096)
+def label_defaults(text: str) -> str:
+    """Mark every citation of a grade U rule in user-facing text as a configurable default, so
+    that common practice never reads as a cited rule: "(L3)" -> "(L3, configurable default)"."""
+
+    def label(match: re.Match[str]) -> str:
+        ids = match.group(1).split(", ")
+        if any(rule_id in RULES and RULES[rule_id].configurable_default for rule_id in ids):
+            return f"({match.group(1)}, {DEFAULT})"
+        return match.group(0)
+
+    return _CITATION.sub(label, text)

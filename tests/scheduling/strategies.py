@@ -136,7 +136,10 @@ def _pool() -> list[Product]:
             for actives in options:
                 bits = next(flags)
                 index = len(pool) + 1
-                sunscreen = category is Category.sunscreen
+                # a day cream with an SPF is a sunscreen step too
+                sunscreen = category is Category.sunscreen or (
+                    category is Category.moisturiser and variant == 1 and not actives
+                )
                 pool.append(
                     Product(
                         id=UUID(int=index),

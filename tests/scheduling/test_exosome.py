@@ -25,7 +25,7 @@ def test_exo2_an_exosome_without_batch_expiry_or_gmp_is_flagged() -> None:
     assert warning.rule_id == "EXO2"
     for missing in ("batch number", "expiry date", "GMP"):
         assert missing in warning.message
-    assert "Source: human msc." in plan.am[0].instructions
+    assert "Source: human stem cells (mesenchymal stem cells, MSC)." in plan.am[0].instructions
 
 
 def test_exo2_a_documented_exosome_is_not_flagged() -> None:

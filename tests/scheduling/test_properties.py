@@ -29,6 +29,7 @@ from app.scheduling import (
     build_days,
 )
 from app.scheduling.classify import Exfoliation, RetinoidKind, Traits, classify
+from app.scheduling.rotation import shapes_plan
 from tests.scheduling.strategies import dates, histories, overrides, profiles, shelves
 
 DAYS = 14
@@ -91,7 +92,8 @@ def check_slots(plan: DayPlan, traits: dict[UUID, Traits]) -> None:
                     assert not (x.retinoid is RetinoidKind.tretinoin and y.bpo), "I1"
     morning = [traits[step.product.id] for step in plan.am]
     assert not any(t.retinoid is not None for t in morning), "L4: retinoid in the morning"
-    assert not any(t.exfoliant for t in morning)
+    # an acid wash may cleanse in the morning; exfoliants that stay on the skin may not
+    assert not any(t.timed_exfoliant for t in morning)
     spf = [i for i, step in enumerate(plan.am) if step.kind is StepKind.spf]
     if spf:
         assert spf == [len(plan.am) - 1], "L5: sunscreen not last"
@@ -221,3 +223,13 @@ def test_plans_are_deterministic_and_ranges_equal_single_days(world: World) -> N
         world.history[::-1],
     )
     assert reordered == plans
+
+
+@given(worlds(with_overrides=True))
+def test_only_logs_that_shape_a_plan_matter(world: World) -> None:
+    """The service loads just `shapes_plan` logs, from every date: that must change nothing."""
+    end = world.start + timedelta(days=DAYS - 1)
+    shaping = tuple(log for log in world.history if shapes_plan(log))
+    assert build_days(
+        world.profile, world.shelf, world.overrides, world.start, end, world.history
+    ) == build_days(world.profile, world.shelf, world.overrides, world.start, end, shaping)

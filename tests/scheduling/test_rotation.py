@@ -14,7 +14,7 @@ from app.scheduling import (
     Sensitivity,
     Slot,
 )
-from app.scheduling.rotation import Phase, Ramp, RetinoidGrid
+from app.scheduling.rotation import Phase, Ramp, RetinoidGrid, shapes_plan
 from tests.scheduling.factories import (
     AHA,
     BHA,
@@ -77,15 +77,16 @@ def test_r1_moderate_irritation_makes_the_next_night_a_recovery_night() -> None:
 
 
 def test_r1_severe_irritation_pauses_actives_for_several_days_and_says_see_a_doctor() -> None:
+    # logged in the morning: the rest starts that same evening (day 2) and lasts three days
     history = (log(day(2), Slot.am, irritation=Irritation.severe),)
     plans = span(RETINOL, VITAMIN_C, MOISTURISER, days=10, history=history)
-    for rest in plans[3:6]:
+    for rest in plans[2:5]:
         assert rest.night_type is NightType.recovery
         assert "severe_irritation" in codes(rest)
         assert names(rest, Slot.am) == ["Plain Cream"]  # no vitamin C in the morning either
-    assert "severe_irritation" not in codes(plans[6])
-    assert plans[6].night_type is NightType.retinoid
-    assert "C Serum" in names(plans[6], Slot.am)
+    assert "severe_irritation" not in codes(plans[5])
+    assert plans[5].night_type is NightType.retinoid
+    assert "C Serum" in names(plans[5], Slot.am)
 
 
 def test_r2_retinoid_is_pea_sized_on_dry_skin_away_from_eyes_and_mouth() -> None:
@@ -232,3 +233,17 @@ def test_retinoid_grid_matches_a_day_by_day_walk(
         START + timedelta(days=k) for k in range(121) if grid.is_night(START + timedelta(days=k))
     }
     assert computed == expected
+
+
+def test_r7_only_plan_shaping_logs_matter_to_the_rotation() -> None:
+    """What the service loads (shapes_plan logs) gives the same rotation as the full history."""
+    history = (
+        log(day(1), done=True),
+        log(day(3), done=False),
+        log(day(4), Slot.am, done=True),
+        log(day(6), done=True, irritation=Irritation.mild),
+    )
+    shaping = tuple(entry for entry in history if shapes_plan(entry))
+    full = span(RETINOL, days=12, history=history)
+    assert retinoid_days(full) != retinoid_days(span(RETINOL, days=12))  # the miss matters
+    assert span(RETINOL, days=12, history=shaping) == full
