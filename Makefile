@@ -45,7 +45,8 @@ format: install-dev
 	$(BIN)/ruff format .
 
 bench: install-dev
-	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/engine.py --http
+	$(BIN)/python bench/reminders.py
 
 # Re-pin after editing pyproject.toml (needs uv: `pip install uv`).
 pin:

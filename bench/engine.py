@@ -11,6 +11,9 @@ override. Figures:
 - range_62: build_days over 62 days (the API's maximum), warm.
 Target: one day under 1 ms. `engine_figures()` returns the figures as a dict, for reports that
 combine them with other benchmarks.
+
+With `--http` it also serves the app and measures GET /v1/me/routine against a bare Starlette
+JSON endpoint (bench/routine_http.py; target: at least 0.5x the bare endpoint's requests/s).
 """
 
 from __future__ import annotations
@@ -212,14 +215,26 @@ def _table(figures: dict[str, Any]) -> str:
     lines.append(f"62-day range per day{figures['range_62']['per_day_ms']:>21.3f} ms")
     verdict = "met" if figures["target_met"] else "MISSED"
     lines.append(f"target: one day under {figures['target_day_ms']:g} ms: {verdict}")
+    if "http" in figures:
+        http = figures["http"]
+        lines.append(
+            f"GET /v1/me/routine {http['routine_rps']} req/s (304: {http['routine_304_rps']}), "
+            f"bare Starlette {http['bare_rps']} req/s: ratio {http['routine_ratio']:.3f} "
+            f"(304: {http['routine_304_ratio']:.3f}); target 0.5"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--http", action="store_true", help="also the routine endpoint (wrk)")
     args = parser.parse_args()
     figures = engine_figures()
+    if args.http:
+        from bench.routine_http import http_figures
+
+        figures["http"] = http_figures()
     print(json.dumps(figures, indent=2) if args.json else _table(figures))
 
 

@@ -33,7 +33,7 @@ from app.scheduling.rules import RULES
 from app.services import engine_inputs, overrides
 
 MAX_DAYS = 62
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -63,12 +63,12 @@ class RoutineInputs:
         )  # fmt: skip
 
     def version_for(self, on: date) -> str:
-        """A digest of everything the plan for `on` depends on (a log only shapes later days),
-        so a date has one version whether it is read alone or within a range."""
+        """A digest of everything the plan for `on` depends on (a log shapes its own evening and
+        later days), so a date has one version whether it is read alone or within a range."""
         relevant = [
             [entry.on, entry.slot, entry.done, entry.irritation]
             for entry in self.history
-            if entry.on < on
+            if entry.on <= on
         ]
         return _digest([self._base_digest, relevant])[:32]
 
@@ -92,7 +92,7 @@ async def load_inputs(session: AsyncSession, *, user_id: uuid.UUID, end: date) -
     """Four queries whatever the shelf size: profile, shelf with products, overrides, logs.
 
     Only the logs that can change a plan are read (rotation.shapes_plan, in SQL), from every
-    date before `end`: so the app, a range and the reminder feed see one history and one plan.
+    date up to `end`: so the app, a range and the reminder feed see one history and one plan.
     """
     profile = await load_profile(session, user_id)
     shelf_rows = await session.scalars(
@@ -105,7 +105,7 @@ async def load_inputs(session: AsyncSession, *, user_id: uuid.UUID, end: date) -
         select(RoutineLog)
         .where(
             col(RoutineLog.user_id) == user_id,
-            col(RoutineLog.on) < end,
+            col(RoutineLog.on) <= end,
             or_(
                 and_(col(RoutineLog.slot) == Slot.pm.value, col(RoutineLog.done).is_(False)),
                 col(RoutineLog.irritation).in_(
