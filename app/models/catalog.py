@@ -42,6 +42,8 @@ class ProductBase(SQLModel):
     batch_on_label: bool | None = None
     expiry_on_label: bool | None = None
     ph: float | None = Field(default=None, ge=0, le=14)
+    # washed off after use; null: cleansers are, everything else stays on the skin
+    rinse_off: bool | None = None
 
 
 class Product(ProductBase, table=True):

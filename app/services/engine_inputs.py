@@ -51,6 +51,7 @@ def product(row: Product) -> engine.Product:
         batch_on_label=row.batch_on_label,
         expiry_on_label=row.expiry_on_label,
         ph=row.ph,
+        rinse_off=row.rinse_off,
     )
 
 
