@@ -278,6 +278,12 @@ class Traits(NamedTuple):
         return self.exfoliant and not self.wash
 
     @property
+    def weekly_mask(self) -> bool:
+        """A mask the MK1 weekly picks time (rotation.py). A peel mask is an exfoliant and a
+        retinoid mask a retinoid: their own nights time those."""
+        return self.kind is StepKind.mask and not self.exfoliant and self.retinoid is None
+
+    @property
     def acid(self) -> bool:
         """An AHA/BHA (or an unspecified exfoliant, read safely) for SUN3 and I5."""
         return bool(self.exfoliation & {Exfoliation.aha, Exfoliation.bha, Exfoliation.unspecified})

@@ -129,6 +129,21 @@ def _instructions(
         return _exfoliant(traits, day)
     if traits.exfoliant:
         return _acid_wash(traits, day)
+    if traits.kind is StepKind.mask:
+        # how to wear the mask, then what its active calls for (an exosome mask is an adjunct)
+        sentences, rules = _mask(traits, slot)
+        found = _by_active(traits, current, slot, day, protects)
+        if found is not None:
+            sentences.extend(found[0])
+            rules.extend(found[1])
+        return sentences, rules
+    return _by_active(traits, current, slot, day, protects) or _basic(traits, slot, day)
+
+
+def _by_active(
+    traits: Traits, current: Candidate, slot: Slot, day: DayNotes, protects: bool
+) -> tuple[list[str], list[str]] | None:
+    """What the product's active (or its SPF) calls for; None for a product without one."""
     if traits.exosome:
         return _exosome(current)
     if protects:
@@ -157,7 +172,28 @@ def _instructions(
         return ["Azelaic acid is allowed in pregnancy (P5)."], ["P5"]
     if traits.peptide and slot is Slot.pm and traits.kind in TREATMENT_KINDS:
         return ["Peptides by night, after the treatment step (L3)."], ["L3"]
-    return _basic(traits, slot, day)
+    return None
+
+
+def _mask(traits: Traits, slot: Slot) -> tuple[list[str], list[str]]:
+    """MK1: a rinse-off mask comes off before the rest of the routine goes on; an overnight
+    mask seals the routine, so it goes over the moisturiser (ordering.py; an oil-based face oil
+    stays on top: L2). A dermatologist may put a leave-on mask in the morning, under the
+    sunscreen."""
+    if traits.rinse_off:
+        return [
+            "Leave it on for the time on its label (about 10-15 min), then rinse it off with "
+            "lukewarm water and pat dry before the next steps (MK1)."
+        ], ["L1", "MK1"]
+    if slot is Slot.am:
+        return ["A thin layer over the moisturiser, under any oil and the sunscreen (L1, L2)."], [
+            "L1",
+            "L2",
+        ]
+    return [
+        "Overnight mask: the last layer of the evening, over the moisturiser (MK1); only a face "
+        "oil goes on top (L2). Leave it on until the morning."
+    ], ["L1", "L2", "MK1"]
 
 
 def _retinoid(traits: Traits, day: DayNotes) -> tuple[list[str], list[str]]:
@@ -276,10 +312,6 @@ def _basic(traits: Traits, slot: Slot, day: DayNotes) -> tuple[list[str], list[s
             return [f"Press over the moisturiser: oils go last (L2, {DEFAULT})."], ["L2"]
         case StepKind.eye_cream:
             return ["Tap gently along the orbital bone (L1)."], ["L1"]
-        case StepKind.mask if traits.rinse_off:
-            return ["Leave on as directed, then rinse (L1)."], ["L1"]
-        case StepKind.mask:
-            return ["A thin layer as the last layer before any oil (L1)."], ["L1"]
         case _:
             return ["A targeted active: press it into the skin (L3)."], ["L3"]
 

@@ -58,6 +58,7 @@ from app.scheduling.overrides import (
 )
 from app.scheduling.plan import DayPlan, Exclusion, Guard, NightType, Step, Warning
 from app.scheduling.rotation import Rotation, build_rotation, pick_exfoliant, pick_retinoid
+from app.scheduling.rules import DEFAULT
 from app.scheduling.shelf import Candidate, candidate
 
 _GUARD_ORDER = {guard: index for index, guard in enumerate(Guard)}
@@ -136,6 +137,12 @@ class _Planner:
         self._static: dict[Pregnancy, list[tuple[Hit, ...]]] = {}
         self._profile_warnings: dict[tuple[Pregnancy, bool], list[Warning]] = {}
         self.rotation = self._rotation(traits, history)
+        nights = settings.mask_nights_per_week
+        self._off_mask_night = (
+            f"Not a mask night: a face mask takes up to {nights} "
+            f"evening{'' if nights == 1 else 's'} a week, never a retinoid or exfoliant night "
+            f"({DEFAULT})."
+        )
 
     # --- shared across days ---------------------------------------------------------------
 
@@ -157,6 +164,13 @@ class _Planner:
             retinoid_plans=tuple(o for o, t in timed if t.retinoid is not None),
             exfoliant_plans=tuple(o for o, t in timed if t.timed_exfoliant and t.retinoid is None),
             settings=self.settings,
+            # mask nights keep off exfoliant nights only when an exfoliant can take them (MK1)
+            exfoliating=any(
+                c.traits.timed_exfoliant
+                and c.traits.retinoid is None
+                and self._first_usable(c) is not None
+                for c in self.candidates
+            ),
         )
 
     def _retinoid_anchor(self) -> date | None:
@@ -296,6 +310,16 @@ class _Planner:
                     f"Not today: {frequency.author_name} set it {describe_frequency(frequency)}.",
                     override=frequency,
                 )
+                continue
+            if (
+                frequency is None
+                and c.traits.weekly_mask
+                and Slot.pm in slots
+                and not self.rotation.mask_planned(on)
+            ):
+                # not tonight rather than excluded: said like the frequency above, so that
+                # nothing leaves silently
+                screen.left_out[c] = Hit(Guard.conflict, "MK1", self._off_mask_night)
                 continue
             screen.options.append(Option(c, slots, once, added=add is not None))
         return screen

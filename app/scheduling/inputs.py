@@ -231,4 +231,6 @@ class EngineSettings:
     exfoliant_nights_per_week: int = 2
     sensitive_exfoliant_nights_per_week: int = 1
     severe_irritation_recovery_nights: int = 3
+    # MK1: evenings a week for a face mask that is not an exfoliant (rotation.py)
+    mask_nights_per_week: int = 2
     extra: dict[str, int] = field(default_factory=dict)

@@ -10,9 +10,9 @@ and a product is left out of a day only when no slot is left for it:
    slot only and prefer the evening (copper peptides). A leave-on BPO prefers the morning (I1)
    and falls back to the evening; most products go in every slot that admits them.
 3. `admit` says whether tonight takes a product at all (retinoids only on retinoid nights, one
-   exfoliant on exfoliant nights, nothing irritating on recovery nights...); `clash` says
-   whether a product already in the slot conflicts with it (I1-I5, I7, I8, S5, DUP1). I6
-   (vitamin C with niacinamide) is deliberately not a conflict.
+   exfoliant on exfoliant nights, nothing irritating and no rinse-off mask on recovery
+   nights...); `clash` says whether a product already in the slot conflicts with it (I1-I5,
+   I7, I8, S5, DUP1). I6 (vitamin C with niacinamide) is deliberately not a conflict.
 4. Two products of one role (two moisturisers) take one slot each: the evening tries them in a
    rotated order. Every usable product left out of both slots is returned with the reason of
    its last refusal, so nothing is dropped silently.
@@ -143,7 +143,9 @@ def admit(candidate: Candidate, slot: Slot, tonight: Tonight) -> Hit | None:
         return Hit(Guard.conflict, rule_id, reason)
     night = tonight.night
     resting = tonight.rest_day or (slot is Slot.pm and night is NightType.recovery)
-    if resting and (traits.irritant_active or traits.exosome):
+    # an overnight mask is barrier care; a rinse-off (clay) mask is not (MK1)
+    rinse_off_mask = traits.kind is StepKind.mask and traits.rinse_off
+    if resting and (traits.irritant_active or traits.exosome or rinse_off_mask):
         return Hit(
             Guard.conflict,
             "R1",

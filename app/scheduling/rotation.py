@@ -45,14 +45,23 @@ sensitive skin, `settings.sensitive_exfoliant_nights_per_week` (1). On sensitive
 exfoliant night is never next to a retinoid night, which on a ramp of every 2nd or 3rd night
 leaves none: sensitive skin on a retinoid does not exfoliate as well.
 
+Mask nights (MK1, a configurable default). A face mask that is neither an exfoliant (a peel
+mask takes exfoliant nights) nor a retinoid is not a nightly step: it takes up to
+`settings.mask_nights_per_week` (2) evenings per ISO week, picked the same direct way (Monday
+to Saturday, at least max(2, 7 // quota) days apart), from the nights that are neither retinoid
+nor exfoliant nights (the exfoliant's planned nights count only while the shelf has an exfoliant
+that can ever be used, so an empty plan reserves nothing). Recovery nights qualify: an overnight
+mask is barrier care; the placement keeps a rinse-off (clay) mask off them (R1).
+
 A dermatologist's frequency (set_frequency, or an add with a frequency) on a retinoid or an
-exfoliant replaces the grid or the weekly picks while it runs; it does not read the history.
+exfoliant replaces the grid or the weekly picks while it runs; it does not read the history. A
+frequency on a mask replaces its weekly picks the same way, product by product (engine.py).
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right, insort
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -217,7 +226,12 @@ class Rotation:
     exfoliant_plans: tuple[Override, ...]
     exfoliant_quota: int
     spaced: bool  # sensitive skin: no exfoliant night next to a retinoid night
+    mask_quota: int
+    exfoliating: bool  # an exfoliant on the shelf can be used some day
     _weeks: dict[date, tuple[date, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _mask_weeks: dict[date, tuple[date, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def retinoid_planned(self, on: date) -> bool:
         plan = latest_active(self.retinoid_plans, on)
@@ -238,22 +252,32 @@ class Rotation:
         return on in picks
 
     def _pick_week(self, monday: date) -> tuple[date, ...]:
-        gap = max(2, 7 // max(self.exfoliant_quota, 1))
-        picks: list[date] = []
-        for k in range(6):
-            if len(picks) >= self.exfoliant_quota:
-                break
-            night = monday + timedelta(days=k)
+        def free(night: date) -> bool:
             if night in self.recovery or self.retinoid_planned(night):
-                continue
-            if self.spaced and (
+                return False
+            return not self.spaced or not (
                 self.retinoid_planned(night - _DAY) or self.retinoid_planned(night + _DAY)
-            ):
-                continue
-            if picks and (night - picks[-1]).days < gap:
-                continue
-            picks.append(night)
-        return tuple(picks)
+            )
+
+        return _spread(monday, self.exfoliant_quota, free)
+
+    def mask_planned(self, on: date) -> bool:
+        """Whether `on` is one of its week's mask evenings (MK1)."""
+        monday = on - timedelta(days=on.weekday())
+        picks = self._mask_weeks.get(monday)
+        if picks is None:
+            picks = self._mask_weeks[monday] = self._pick_mask_week(monday)
+        return on in picks
+
+    def _pick_mask_week(self, monday: date) -> tuple[date, ...]:
+        def free(night: date) -> bool:
+            if night in self.recovery:
+                return True  # no retinoid or exfoliant tonight
+            if self.retinoid_planned(night):
+                return False
+            return not (self.exfoliating and self.exfoliant_planned(night))
+
+        return _spread(monday, self.mask_quota, free)
 
     def recovery_until(self, on: date) -> date | None:
         """The last day of the recovery span `on` falls in."""
@@ -275,6 +299,24 @@ class Rotation:
         return NightType.basic
 
 
+def _spread(monday: date, quota: int, free: Callable[[date], bool]) -> tuple[date, ...]:
+    """The week's picks: the first `free` nights from Monday to Saturday, at least
+    max(2, 7 // quota) days apart, up to `quota`. Picks read only their own ISO week, so any
+    date is computed directly, with no walk from an epoch; Sunday stays out so that two weeks'
+    picks are never back to back."""
+    gap = max(2, 7 // max(quota, 1))
+    picks: list[date] = []
+    for k in range(6):
+        if len(picks) >= quota:
+            break
+        night = monday + timedelta(days=k)
+        if picks and (night - picks[-1]).days < gap:
+            continue
+        if free(night):
+            picks.append(night)
+    return tuple(picks)
+
+
 def build_rotation(
     *,
     profile: Profile,
@@ -283,6 +325,7 @@ def build_rotation(
     retinoid_plans: tuple[Override, ...],
     exfoliant_plans: tuple[Override, ...],
     settings: EngineSettings,
+    exfoliating: bool,
 ) -> Rotation:
     recovery = recovery_nights(history, settings)
     slow = sensitive(profile)
@@ -300,6 +343,8 @@ def build_rotation(
             else settings.exfoliant_nights_per_week
         ),
         spaced=slow,
+        mask_quota=settings.mask_nights_per_week,
+        exfoliating=exfoliating,
     )
 
 

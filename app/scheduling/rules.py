@@ -4,7 +4,7 @@ Grade U rules are configurable defaults, never presented as cited rules: their t
 `Rule.configurable_default` lets a response label them. Grades keep RULES.md's spelling ("A/C",
 "B-"); "policy" marks the project's own decisions. Ids R7, P10 and S5 number the unnumbered lines
 of RULES.md's R, P and S sections; EXO1, EXO2, ISO1, AV1, DUP1 and O3 are policies the engine
-needs an id for.
+needs an id for; MK1 (face masks) is common practice RULES.md is silent on.
 """
 
 from __future__ import annotations
@@ -353,6 +353,14 @@ _CATALOGUE = (
         "Heat, light and air degrade products; vitamin C oxidises; refrigerate exosome serum "
         "only if the label says so.",
         "Draelos; seed 002",
+    ),
+    # MK: masks (RULES.md is silent on them)
+    _rule(
+        "MK1",
+        "U",
+        "Face masks 1-2 evenings a week, never on a retinoid night; a rinse-off mask comes off "
+        "after the time on its label, an overnight mask goes on last, over the moisturiser.",
+        "Common practice",
     ),
     # O: dermatologist overrides
     _rule(

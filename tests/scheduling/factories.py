@@ -121,6 +121,9 @@ OIL = product("Squalane", C.oil)
 EYE = product("Eye Cream", C.eye_cream)
 SPF = product("Mineral SPF50", C.sunscreen, spf=50, filter_type=FilterType.mineral)
 CHEMICAL_SPF = product("Chemical SPF50", C.sunscreen, spf=50, filter_type=FilterType.chemical)
+SLEEP_MASK = product("Sleeping Mask", C.mask, (A.hyaluronic_acid, "sodium hyaluronate"))
+CLAY_MASK = product("Clay Mask", C.mask, inci=("kaolin", "bentonite"), rinse_off=True)
+PEEL_MASK = product("Peel Mask", C.mask, (A.aha, "glycolic acid", 10), rinse_off=True)
 
 
 def build(
@@ -145,11 +148,14 @@ def span(
     days: int = 28,
     overrides: tuple[Override, ...] = (),
     history: tuple[LogEntry, ...] = (),
+    settings: EngineSettings | None = None,
 ) -> list[DayPlan]:
     """Plans for `days` consecutive days from `start`."""
     items = [entry if isinstance(entry, ShelfItem) else item(entry) for entry in shelf]
     end = start + timedelta(days=days - 1)
-    return build_days(profile or Profile(), items, overrides, start, end, history)
+    return build_days(
+        profile or Profile(), items, overrides, start, end, history, settings or EngineSettings()
+    )
 
 
 def names(plan: DayPlan, slot: Slot) -> list[str]:
