@@ -215,12 +215,14 @@ def _table(figures: dict[str, Any]) -> str:
     lines.append(f"62-day range per day{figures['range_62']['per_day_ms']:>21.3f} ms")
     verdict = "met" if figures["target_met"] else "MISSED"
     lines.append(f"target: one day under {figures['target_day_ms']:g} ms: {verdict}")
-    if "http" in figures:
-        http = figures["http"]
+    for key in ("http", "http_postgres"):
+        if key not in figures:
+            continue
+        http = figures[key]
         lines.append(
-            f"GET /v1/me/routine {http['routine_rps']} req/s (304: {http['routine_304_rps']}), "
-            f"bare Starlette {http['bare_rps']} req/s: ratio {http['routine_ratio']:.3f} "
-            f"(304: {http['routine_304_ratio']:.3f}); target 0.5"
+            f"GET /v1/me/routine on {http['database']}: {http['routine_rps']} req/s "
+            f"(304: {http['routine_304_rps']}), bare Starlette {http['bare_rps']} req/s: "
+            f"ratio {http['routine_ratio']:.3f} (304: {http['routine_304_ratio']:.3f}); target 0.5"
         )
     return "\n".join(lines)
 
@@ -235,6 +237,7 @@ def main() -> None:
         from bench.routine_http import http_figures
 
         figures["http"] = http_figures()
+        figures["http_postgres"] = http_figures(postgres=True)
     print(json.dumps(figures, indent=2) if args.json else _table(figures))
 
 

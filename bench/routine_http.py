@@ -129,13 +129,44 @@ async def _prepare_user(env: dict[str, str]) -> tuple[str, str]:
     return token, "/v1/me/routine?date=2026-12-01"
 
 
-def http_figures(*, seconds: int = 8, connections: int = 16, rounds: int = 3) -> dict[str, Any]:
+POSTGRES_ADMIN = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def _postgres_database(name: str, *, create: bool) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(POSTGRES_ADMIN)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if create:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def http_figures(
+    *, seconds: int = 8, connections: int = 16, rounds: int = 3, postgres: bool = False
+) -> dict[str, Any]:
+    """The routine endpoint on SQLite (the embedded default) or, with postgres=True, on a
+    throwaway PostgreSQL database (production's), against the same bare endpoint."""
     if shutil.which("wrk") is None:
         raise SystemExit("the HTTP benchmark needs wrk: apt-get install wrk")
     workdir = Path(tempfile.mkdtemp(prefix="regimen-bench-"))
+    pg_name = f"regimen_bench_{os.getpid()}"
+    if postgres:
+        _postgres_database(pg_name, create=True)
+        admin = POSTGRES_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+        database_url = f"{admin}/{pg_name}"
+    else:
+        database_url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
+        "DATABASE_URL": database_url,
         "REGIMEN_SECRET_KEY": "bench-secret-key-0123456789-abcdefghij",
         "REGIMEN_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
@@ -147,7 +178,7 @@ def http_figures(*, seconds: int = 8, connections: int = 16, rounds: int = 3) ->
     token, path = asyncio.run(_prepare_user(env))
     auth = {"Authorization": f"Bearer {token}"}
     app_port, bare_port = _free_port(), _free_port()
-    routine, cached, bare = [], [], []
+    routine, cached, bare, floor = [], [], [], []
     with (
         _serve(["app.main:app_factory", "--factory"], app_port, env, "/healthz"),
         _serve(["bench.bare_app:app"], bare_port, env, "/bare"),
@@ -158,13 +189,20 @@ def http_figures(*, seconds: int = 8, connections: int = 16, rounds: int = 3) ->
         for _ in range(rounds):
             bare.append(_wrk(f"http://127.0.0.1:{bare_port}/bare", headers={}, seconds=seconds,
                              connections=connections))  # fmt: skip
+            floor.append(_wrk(f"http://127.0.0.1:{app_port}/healthz", headers={}, seconds=seconds,
+                              connections=connections))  # fmt: skip
             routine.append(_wrk(url, headers=auth, seconds=seconds, connections=connections))
             cached.append(_wrk(url, headers={**auth, "If-None-Match": etag}, seconds=seconds,
                                connections=connections))  # fmt: skip
     shutil.rmtree(workdir, ignore_errors=True)
+    if postgres:
+        _postgres_database(pg_name, create=False)
     bare_rps = statistics.median(bare)
     return {
+        "database": "postgresql" if postgres else "sqlite",
         "bare_rps": round(bare_rps),
+        # the app's own floor: /healthz, no auth and no database, through the same middleware
+        "app_healthz_rps": round(statistics.median(floor)),
         "routine_rps": round(statistics.median(routine)),
         "routine_304_rps": round(statistics.median(cached)),
         "routine_ratio": round(statistics.median(routine) / bare_rps, 3),
@@ -176,4 +214,4 @@ def http_figures(*, seconds: int = 8, connections: int = 16, rounds: int = 3) ->
 if __name__ == "__main__":
     import json
 
-    print(json.dumps(http_figures(), indent=2))
+    print(json.dumps(http_figures(postgres="--postgres" in sys.argv), indent=2))
