@@ -5,7 +5,7 @@ Nothing here knows about HTTP, SQL or the clock. Every date is an argument.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from uuid import UUID
@@ -226,11 +226,8 @@ class EngineSettings:
     # after a toner or essence, before another retinoid: dry skin (R2), the time is a default
     retinoid_dry_wait_seconds: int = 5 * 60
     default_wait_seconds: int = 30
-    procedure_pause_days_before: int = 7
-    procedure_pause_days_after: int = 7
     exfoliant_nights_per_week: int = 2
     sensitive_exfoliant_nights_per_week: int = 1
     severe_irritation_recovery_nights: int = 3
     # MK1: evenings a week for a face mask that is not an exfoliant (rotation.py)
     mask_nights_per_week: int = 2
-    extra: dict[str, int] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from app.clock import now_utc, today_in
 from app.main import create_app
 from app.models.accounts import Role
 from app.scheduling.inputs import Frequency, OverrideAction, Slot
-from app.services import accounts, care_team, overrides
+from app.services import care_team, overrides
 from tests.factories import (
     Person,
     add_to_shelf,
@@ -24,28 +24,11 @@ from tests.factories import (
     invite_code,
     link_patient,
     put_profile,
+    scheduler_headers,
 )
 
 TODAY = today_in("Europe/London")
 REASON = "Barrier is compromised: stop the retinoid for now"
-
-
-async def service_headers(client, session) -> dict[str, str]:
-    svc, secret = await accounts.create_service_client(
-        session, name="push", scopes=frozenset({"reminders:read"})
-    )
-    await session.commit()
-    response = await client.post(
-        "/v1/auth/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": svc.client_id,
-            "client_secret": secret,
-            "scope": "reminders:read",
-        },
-    )
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 async def dermatologist(client, session) -> Person:
@@ -576,7 +559,7 @@ async def test_access_matrix(client, session):
         await client.delete(f"/v1/me/care-team/{revoked.id}", headers=patient.headers)
     ).status_code == 204
     plain = await create_person(client)
-    service = await service_headers(client, session)
+    service = await scheduler_headers(client, session)
     made = await post_override(
         client, linked, patient.id, {"action": "remove", "product_id": str(cleanser.id)}
     )
