@@ -136,7 +136,8 @@ _CATALOGUE = (
         "I8",
         "A/C",
         "Never two exfoliants (acid and acid, acid and scrub) in one routine.",
-        "RULES.md I8 (labels and society guidance; source to itemise)",
+        "OTC acne Drug Facts: other topical acne products at the same time may increase dryness "
+        "or irritation (FDA, 21 CFR 333.350); AAD, how to exfoliate safely",
     ),
     _rule(
         "I9",
@@ -229,14 +230,15 @@ _CATALOGUE = (
         "A/C",
         "In pregnancy prefer mineral sunscreen filters (zinc oxide, titanium dioxide) as a "
         "precaution.",
-        "RULES.md P6 (precautionary; source to itemise)",
+        "FDA sunscreen proposed rule 2019: only zinc oxide and titanium dioxide proposed as "
+        "generally recognised as safe and effective; a precaution, not a finding of harm",
     ),
     _rule(
         "P7",
         "C-",
         "Essential oils to avoid in pregnancy: wormwood, rue, oakmoss, Lavandula stoechas, "
         "camphor, parsley seed, sage, hyssop.",
-        "RULES.md P7 (aromatherapy safety guidance; source to itemise)",
+        "Aromatherapy safety guidance (Tisserand & Young, Essential Oil Safety, 2nd ed., 2014)",
     ),
     _rule(
         "P8",
