@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.clock import now_utc
+from app import clock
 from app.errors import Conflict, Unprocessable
 from app.models.accounts import User
 from app.models.audit import GENESIS_HASH, AuditAction, AuditRecord
@@ -91,7 +91,7 @@ async def append(
     record = AuditRecord(
         patient_id=patient_id,
         seq=seq,
-        at=now_utc(),
+        at=clock.now_utc(),
         actor_id=actor.id,
         actor_email=actor.email,
         action=action.value,

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.clock import now_utc
+from app import clock
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.accounts import User
 from app.models.audit import AuditAction
@@ -48,7 +48,7 @@ def _code_hash(code: str) -> str:
 async def create_invite(session: AsyncSession, *, patient: User) -> tuple[CareInvite, str]:
     """A new invite and its code; the code is shown once and only its hash is kept."""
     code = _new_code()
-    created = now_utc()
+    created = clock.now_utc()
     invite = CareInvite(
         patient_id=patient.id,
         code_hash=_code_hash(code),
@@ -73,7 +73,7 @@ async def redeem_invite(
 ) -> tuple[User, CareLink]:
     """Consume the invite (atomically: a code is redeemed once even by racing requests) and link
     the dermatologist to its patient."""
-    now = now_utc()
+    now = clock.now_utc()
     consumed = (
         await session.execute(
             update(CareInvite)
@@ -207,7 +207,7 @@ async def revoke(session: AsyncSession, *, patient: User, dermatologist_id: uuid
     )
     if link is None:
         raise NotFound("No such dermatologist on your care team", code="care_link_not_found")
-    link.revoked_at = now_utc()
+    link.revoked_at = clock.now_utc()
     await session.flush()
     await audit.append(
         session,

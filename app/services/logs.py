@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.clock import now_utc
+from app import clock
 from app.models.logs import RoutineLog, RoutineLogIn
 from app.services import routine_changes
 from app.services.routines import check_range
@@ -32,7 +32,7 @@ async def record(
     row.done = entry.done
     row.irritation = entry.irritation
     row.note = entry.note
-    row.updated_at = now_utc()
+    row.updated_at = clock.now_utc()
     await session.flush()
     await routine_changes.inputs_changed(session, user_id=user_id)
     return row, created

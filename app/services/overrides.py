@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.clock import now_utc
+from app import clock
 from app.errors import NotFound, Unprocessable
 from app.http_cache import etag_of, require_current
 from app.models.accounts import User
@@ -229,7 +229,7 @@ async def _withdraw(
     session: AsyncSession, *, row: PlanOverride, actor: User, reason: str | None
 ) -> None:
     before = {"override_id": str(row.id), "action": row.action, "reason": row.reason}
-    row.deleted_at = now_utc()
+    row.deleted_at = clock.now_utc()
     row.deleted_by = actor.id
     row.delete_reason = reason
     await session.flush()

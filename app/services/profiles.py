@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.clock import now_utc
+from app import clock
 from app.errors import NotFound
 from app.http_cache import etag_of, require_current
 from app.models.accounts import User
@@ -41,7 +41,7 @@ async def put_profile(
         session.add(profile)
     for field, value in data.model_dump().items():
         setattr(profile, field, value)
-    profile.updated_at = now_utc()
+    profile.updated_at = clock.now_utc()
     await session.flush()
     await routine_changes.inputs_changed(session, user_id=user.id)
     return profile, created
@@ -56,7 +56,7 @@ async def patch_profile(
     merged = ProfileIn.model_validate({**current, **patch.model_dump(exclude_unset=True)})
     for field, value in merged.model_dump().items():
         setattr(profile, field, value)
-    profile.updated_at = now_utc()
+    profile.updated_at = clock.now_utc()
     await session.flush()
     await routine_changes.inputs_changed(session, user_id=user.id)
     return profile

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlmodel import col, select
 
-from app.clock import today_in
+from app import clock
 from app.errors import NotFound, Unprocessable
 from app.models.accounts import User
 from app.models.logs import RoutineLog
@@ -180,7 +180,7 @@ async def routine_day(session: AsyncSession, *, user: User, on: date | None) -> 
         profile = await load_profile(session, user.id)
         zone = profile.timezone
         _zones.put((user.id, revision), zone)
-    on = on or today_in(zone)
+    on = on or clock.today_in(zone)
     payload = _days.get((user.id, revision, on))
     if payload is None:
         inputs = await load_inputs(session, user_id=user.id, end=on)

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlmodel import col, select
 
-from app.clock import today_in
+from app import clock
 from app.errors import NotFound
 from app.models.accounts import User
 from app.models.profiles import Profile
@@ -52,7 +52,7 @@ async def add_item(session: AsyncSession, *, user: User, data: ShelfItemCreate) 
     item = ShelfItem(
         **data.model_dump(),
         user_id=user.id,
-        added_on=today_in(profile.timezone if profile else "UTC"),
+        added_on=clock.today_in(profile.timezone if profile else "UTC"),
     )
     item.product = product
     session.add(item)

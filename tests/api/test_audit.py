@@ -3,15 +3,29 @@ chain pages newest first, and altering or deleting a record is caught by the ver
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from sqlalchemy import delete, select, update
 
-from app.clock import today_in
 from app.models.accounts import Role
 from app.models.audit import AuditRecord
 from app.services import audit
-from tests.factories import catalog_product, create_person, link_patient, put_profile
+from tests.factories import (
+    catalog_product,
+    create_person,
+    freeze_clock,
+    link_patient,
+    put_profile,
+)
 
-TODAY = today_in("Europe/London")
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(monkeypatch):
+    freeze_clock(monkeypatch, NOW)
 
 
 async def _story(client, session):

@@ -5,29 +5,38 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
-from app.clock import now_utc, today_in
 from app.main import create_app
 from app.models.accounts import Role
 from app.scheduling.inputs import Frequency, OverrideAction, Slot
-from app.services import care_team, overrides
+from app.services import overrides
 from tests.factories import (
     Person,
     add_to_shelf,
     catalog_product,
     create_person,
+    freeze_clock,
     invite_code,
     link_patient,
     put_profile,
     scheduler_headers,
 )
 
-TODAY = today_in("Europe/London")
+# The clock stands still for every test here (London is on GMT then), so no run crosses midnight.
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(monkeypatch):
+    freeze_clock(monkeypatch, NOW)
+
+
 REASON = "Barrier is compromised: stop the retinoid for now"
 
 
@@ -96,8 +105,7 @@ async def test_an_invite_expires_after_72_hours(client, session, monkeypatch):
     patient = await create_person(client)
     derm = await dermatologist(client, session)
     code = await invite_code(client, patient)
-    later = now_utc() + timedelta(hours=72, minutes=1)
-    monkeypatch.setattr(care_team, "now_utc", lambda: later)
+    freeze_clock(monkeypatch, NOW + timedelta(hours=72, minutes=1))
     expired = await client.post("/v1/patients", json={"code": code}, headers=derm.headers)
     assert expired.status_code == 422
     assert expired.json()["code"] == "invite_invalid"
