@@ -92,7 +92,7 @@ async def feed(session: AsyncSession, *, token: str | None) -> bytes:
     now = clock.now_utc()
     start = now.astimezone(zone).date()
     end = start + timedelta(days=FEED_DAYS - 1)
-    inputs = await routines.load_inputs(session, user_id=user_id, end=end)
+    inputs = await routines.load_inputs(session, user_id=user_id, end=end, profile=profile)
     times = reminders.slot_times(settings, profile)
 
     cal = Calendar()

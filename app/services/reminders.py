@@ -260,7 +260,7 @@ async def _refresh(session: AsyncSession, *, settings: ReminderSettings, now: da
     zone = ZoneInfo(profile.timezone)
     start = now.astimezone(zone).date()
     end = start + timedelta(days=HORIZON_DAYS - 1)
-    inputs = await routines.load_inputs(session, user_id=user_id, end=end)
+    inputs = await routines.load_inputs(session, user_id=user_id, end=end, profile=profile)
     plans = routines.plan_days(inputs, start, end)
     rows = list(_wanted(user_id=user_id, plans=plans, settings=settings, profile=profile, now=now))
     if rows:

@@ -88,13 +88,17 @@ async def load_profile(session: AsyncSession, user_id: uuid.UUID) -> Profile:
     return row
 
 
-async def load_inputs(session: AsyncSession, *, user_id: uuid.UUID, end: date) -> RoutineInputs:
-    """Four queries whatever the shelf size: profile, shelf with products, overrides, logs.
+async def load_inputs(
+    session: AsyncSession, *, user_id: uuid.UUID, end: date, profile: Profile | None = None
+) -> RoutineInputs:
+    """Four queries whatever the shelf size: profile (unless the caller has it), shelf with
+    products, overrides, logs.
 
     Only the logs that can change a plan are read (rotation.shapes_plan, in SQL), from every
     date up to `end`: so the app, a range and the reminder feed see one history and one plan.
     """
-    profile = await load_profile(session, user_id)
+    if profile is None:
+        profile = await load_profile(session, user_id)
     shelf_rows = await session.scalars(
         select(ShelfItem)
         .options(joinedload(ShelfItem.product))  # type: ignore[arg-type]
@@ -174,7 +178,6 @@ async def routine_day(session: AsyncSession, *, user: User, on: date | None) -> 
     """One day's routine; recomputed only when the user's plan revision has moved."""
     revision = user.plan_revision
     zone = _zones.get((user.id, revision))
-    # held, so that load_inputs finds it in the (weak) identity map instead of reading it again
     profile = None
     if zone is None:
         profile = await load_profile(session, user.id)
@@ -183,10 +186,9 @@ async def routine_day(session: AsyncSession, *, user: User, on: date | None) -> 
     on = on or clock.today_in(zone)
     payload = _days.get((user.id, revision, on))
     if payload is None:
-        inputs = await load_inputs(session, user_id=user.id, end=on)
+        inputs = await load_inputs(session, user_id=user.id, end=on, profile=profile)
         payload = day_payload(plan_days(inputs, on, on)[0], inputs)
         _days.put((user.id, revision, on), payload)
-    del profile
     return payload
 
 
