@@ -9,9 +9,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from app.config import Settings
 from app.errors import Conflict, RegimenError, Unauthorized
-from app.models.accounts import Role, ServiceClient, User
-from app.security import hash_password, new_client_secret, verify_password
+from app.models.accounts import Role, ServiceClient, Token, User
+from app.security import hash_password, issue_token, new_client_secret, verify_password
 
 KNOWN_SCOPES = frozenset({"reminders:read"})
 
@@ -20,6 +21,11 @@ class InvalidScope(RegimenError):
     status_code = 400
     code = "invalid_scope"
     title = "Invalid scope"
+
+
+class InvalidTokenRequest(RegimenError):
+    code = "invalid_request"
+    title = "Invalid token request"
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -86,3 +92,33 @@ async def authenticate_client(
             f"This client may not request: {' '.join(sorted(granted - client.scope_set))}"
         )
     return client, granted
+
+
+async def grant_token(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    grant_type: str,
+    username: str | None = None,
+    password: str | None = None,
+    client_id: str | None = None,
+    client_secret: str | None = None,
+    scope: str = "",
+) -> Token:
+    """OAuth2 token endpoint: the password grant for people, client credentials for machines."""
+    if grant_type == "password":
+        if username is None or password is None:
+            raise InvalidTokenRequest("The password grant needs username and password")
+        user = await authenticate(session, email=username, password=password)
+        access, expires_in = issue_token(settings, subject=user.id, kind="user")
+        return Token(access_token=access, expires_in=expires_in)
+    if client_id is None or client_secret is None:
+        raise InvalidTokenRequest("The client_credentials grant needs client_id and client_secret")
+    client, granted = await authenticate_client(
+        session,
+        client_id=client_id,
+        client_secret=client_secret,
+        requested=frozenset(scope.split()),
+    )
+    access, expires_in = issue_token(settings, subject=client.id, kind="service", scopes=granted)
+    return Token(access_token=access, expires_in=expires_in, scope=" ".join(sorted(granted)))
