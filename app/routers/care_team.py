@@ -4,21 +4,17 @@ overrides and the audit trail of one's own plan."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from app.deps import CurrentUser, SessionDep
 from app.models.audit import AuditPage, AuditRecordPublic
 from app.models.care_team import CareTeam, CareTeamMember, InvitePublic, PersonOut
 from app.models.overrides import OverrideList
-from app.pagination import MAX_LIMIT
+from app.routers.params import Cursor, Limit
 from app.services import audit, care_team, overrides
 
 router = APIRouter(prefix="/v1/me", tags=["care team"])
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Cursor = Annotated[str | None, Query(max_length=500)]
 
 
 @router.post("/care-team/invites", status_code=201, response_model=InvitePublic)

@@ -15,15 +15,10 @@ from app.models.care_team import PatientList, PatientOut, RedeemIn
 from app.models.overrides import OverrideCreate, OverrideList, OverridePublic
 from app.models.profiles import ProfilePublic
 from app.models.routines import RoutineDay, RoutineDays
-from app.pagination import MAX_LIMIT
+from app.routers.params import Cursor, FromDate, Limit, ToDate
 from app.services import audit, care_team, overrides, profiles, routines
 
 router = APIRouter(prefix="/v1/patients", tags=["dermatologists"])
-
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
-Cursor = Annotated[str | None, Query(max_length=500)]
-From = Annotated[date, Query(alias="from")]
-To = Annotated[date, Query(alias="to")]
 
 
 @router.post("", status_code=201, response_model=PatientOut)
@@ -66,7 +61,7 @@ async def read_patient_routine(
 
 @router.get("/{patient_id}/routine/days", response_model=RoutineDays)
 async def read_patient_routine_days(
-    request: Request, patient: LinkedPatient, session: SessionDep, start: From, end: To
+    request: Request, patient: LinkedPatient, session: SessionDep, start: FromDate, end: ToDate
 ) -> Response:
     payload = await routines.routine_days(session, user_id=patient.id, start=start, end=end)
     return cached_json(request, payload)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from app.deps import CurrentUser, SessionDep
 from app.models.catalog import ProductCreate, ProductList, ProductPublic
-from app.pagination import MAX_LIMIT
+from app.routers.params import Cursor, Limit
 from app.scheduling.inputs import Category
 from app.services import catalog
 
@@ -22,8 +22,8 @@ async def list_products(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=100)] = None,
     category: Category | None = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
 ) -> ProductList:
     rows, next_cursor = await catalog.list_products(
         session, user=user, q=q, category=category, limit=limit, cursor=cursor

@@ -18,14 +18,13 @@ from app.models.reminders import (
     ReminderSettingsIn,
     ReminderSettingsPublic,
 )
-from app.pagination import MAX_LIMIT
+from app.routers.params import Cursor, Limit
 from app.services import reminders
 
 router = APIRouter(tags=["reminders"])
 
 From = Annotated[AwareDatetime, Query(alias="from")]
 To = Annotated[AwareDatetime, Query(alias="to")]
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT)]
 
 
 @router.get("/v1/me/reminders", response_model=ReminderSettingsPublic)
@@ -47,7 +46,7 @@ async def read_due_reminders(
     start: From,
     end: To,
     limit: Limit = 100,
-    cursor: str | None = None,
+    cursor: Cursor = None,
 ) -> ReminderPage:
     return await reminders.due_page(session, start=start, end=end, limit=limit, cursor=cursor)
 

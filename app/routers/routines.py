@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from app.deps import CurrentUser, SessionDep
 from app.http_cache import cached_json
 from app.models.logs import RoutineLogIn, RoutineLogList, RoutineLogPublic
 from app.models.routines import RoutineDay, RoutineDays, RuleCatalog
+from app.routers.params import FromDate, ToDate
 from app.scheduling.rules import RULES
 from app.services import logs, routines
 
 router = APIRouter(tags=["routines"])
-
-From = Annotated[date, Query(alias="from")]
-To = Annotated[date, Query(alias="to")]
 
 
 @router.get("/v1/me/routine", response_model=RoutineDay)
@@ -29,7 +26,7 @@ async def read_routine(
 
 @router.get("/v1/me/routine/days", response_model=RoutineDays)
 async def read_routine_days(
-    request: Request, user: CurrentUser, session: SessionDep, start: From, end: To
+    request: Request, user: CurrentUser, session: SessionDep, start: FromDate, end: ToDate
 ) -> Response:
     payload = await routines.routine_days(session, user_id=user.id, start=start, end=end)
     return cached_json(request, payload)
@@ -51,7 +48,9 @@ async def log_routine(
 
 
 @router.get("/v1/me/logs", response_model=RoutineLogList)
-async def read_logs(user: CurrentUser, session: SessionDep, start: From, end: To) -> RoutineLogList:
+async def read_logs(
+    user: CurrentUser, session: SessionDep, start: FromDate, end: ToDate
+) -> RoutineLogList:
     rows = await logs.list_logs(session, user_id=user.id, start=start, end=end)
     return RoutineLogList(
         items=[RoutineLogPublic.model_validate(row, from_attributes=True) for row in rows]
