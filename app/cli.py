@@ -19,7 +19,8 @@ from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
 from app.errors import RegimenError
 from app.models.accounts import Role
-from app.services import accounts, audit, catalog, reminders
+from app.services import accounts, audit, catalog
+from app.services.reminders import schedule
 
 
 async def _in_transaction(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -81,7 +82,7 @@ async def _materialise_reminders(args: argparse.Namespace) -> dict[str, Any]:
     settings = get_settings()
     engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     totals = {"users": 0, "pruned": 0}
-    steps = (("users", reminders.materialise), ("pruned", reminders.prune))
+    steps = (("users", schedule.materialise), ("pruned", schedule.prune))
     try:
         sessionmaker = create_sessionmaker(engine)
         for key, step in steps:

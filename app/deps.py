@@ -69,7 +69,6 @@ def _role(*allowed: Role) -> object:
 
 
 Dermatologist = Annotated[User, Depends(_role(Role.dermatologist))]
-Admin = Annotated[User, Depends(_role(Role.admin))]
 
 
 def _scoped(scope: str) -> object:

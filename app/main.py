@@ -19,7 +19,8 @@ from app.routers import (
     patients,
     products,
     profile,
-    reminders,
+    reminder_feed,
+    reminder_settings,
     routines,
     shelf,
 )
@@ -64,7 +65,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         routines,
         care_team,
         patients,
-        reminders,
+        reminder_settings,
+        reminder_feed,
         calendar,
     ):
         app.include_router(module.router)

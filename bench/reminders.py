@@ -10,7 +10,7 @@ local days of AM and PM reminders at realistic local times in one of several zon
 many users share the same instants, as real mornings do. Rows due before the measured period
 are already sent, as in steady state.
 
-Measured, through the service functions the API calls (app/services/reminders.py):
+Measured, through the service functions the API calls (app/services/reminders/):
 - due: one page (limit 200) of GET /v1/reminders/due for a random 5-minute window (it holds
   about ten times as many rows at 100k users as at 10k, up to the page size);
 - due_page: the same for a 24-hour window, so that it returns a full page of 200 at every
@@ -51,7 +51,7 @@ from app.db import create_engine, create_sessionmaker  # noqa: E402
 from app.models.accounts import ServiceClient  # noqa: E402
 from app.models.reminders import Reminder  # noqa: E402
 from app.scheduling.inputs import Slot  # noqa: E402
-from app.services import reminders  # noqa: E402
+from app.services.reminders import feed, schedule  # noqa: E402
 
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -107,7 +107,7 @@ def _rows(users: int, seed: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any,
                 sent = due_at < PERIOD_START
                 reminder_rows.append(
                     (
-                        reminders.reminder_id(user_id, on, slot),
+                        schedule.reminder_id(user_id, on, slot),
                         user_id,
                         on,
                         slot.value,
@@ -230,9 +230,7 @@ async def _due_once(target: Target, start: datetime, window: timedelta) -> tuple
     sessionmaker = create_sessionmaker(target.engine)
     started = time.perf_counter()
     async with sessionmaker() as session, session.begin():
-        page = await reminders.due_page(
-            session, start=start, end=start + window, limit=200, cursor=None
-        )
+        page = await feed.due_page(session, start=start, end=start + window, limit=200, cursor=None)
     return time.perf_counter() - started, len(page.items)
 
 
@@ -243,7 +241,7 @@ async def _claim_once(target: Target) -> tuple[float, int]:
     clock.now_utc = lambda: now
     started = time.perf_counter()
     async with sessionmaker() as session, session.begin():
-        out = await reminders.claim(
+        out = await feed.claim(
             session,
             client=_SERVICE,
             worker_id="bench",

@@ -2,7 +2,7 @@
 
 The schedule holds one row per (user, local date, slot) that should notify, with its instant in
 UTC, so that the due feed and the claim are index range scans on `due_at`, never a walk over all
-users (see app/services/reminders.py for how it is kept fresh).
+users (see app/services/reminders/schedule.py for how it is kept fresh).
 """
 
 from __future__ import annotations

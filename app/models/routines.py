@@ -1,4 +1,6 @@
-"""Response shapes of routines (for the OpenAPI schema; the service builds plain dicts)."""
+"""Response shapes of routines. The service builds plain dicts and the routes send them
+pre-encoded, so FastAPI never checks them: tests/api/test_response_shapes.py validates real
+payloads against these models."""
 
 from __future__ import annotations
 

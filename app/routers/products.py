@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from app.deps import CurrentUser, SessionDep
 from app.models.catalog import ProductCreate, ProductList, ProductPublic
 from app.routers.params import Cursor, Limit
-from app.scheduling.inputs import Category
+from app.scheduling import Category
 from app.services import catalog
 
 router = APIRouter(prefix="/v1/products", tags=["catalog"])

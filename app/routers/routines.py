@@ -11,7 +11,7 @@ from app.http_cache import cached_json
 from app.models.logs import RoutineLogIn, RoutineLogList, RoutineLogPublic
 from app.models.routines import RoutineDay, RoutineDays, RuleCatalog
 from app.routers.params import FromDate, ToDate
-from app.scheduling.rules import RULES
+from app.scheduling import RULES
 from app.services import logs, routines
 
 router = APIRouter(tags=["routines"])

@@ -29,7 +29,8 @@ from app.models.accounts import User
 from app.models.reminders import CalendarFeed, ReminderSettings
 from app.scheduling.inputs import Slot
 from app.scheduling.plan import Step
-from app.services import reminders, routines
+from app.services import routines
+from app.services.reminders import schedule
 
 FEED_DAYS = 14
 _TOKEN_BYTES = 32
@@ -93,7 +94,7 @@ async def feed(session: AsyncSession, *, token: str | None) -> bytes:
     start = now.astimezone(zone).date()
     end = start + timedelta(days=FEED_DAYS - 1)
     inputs = await routines.load_inputs(session, user_id=user_id, end=end, profile=profile)
-    times = reminders.slot_times(settings, profile)
+    times = schedule.slot_times(settings, profile)
 
     cal = Calendar()
     cal.add("prodid", "-//Regimen//Skincare routine//EN")
@@ -106,9 +107,9 @@ async def feed(session: AsyncSession, *, token: str | None) -> bytes:
             steps = plan.steps(slot)
             if not steps:
                 continue
-            title, _ = reminders.reminder_text(plan, slot)
+            title, _ = schedule.reminder_text(plan, slot)
             event = Event()
-            event.add("uid", f"{reminders.reminder_id(user_id, plan.on, slot)}@regimen")
+            event.add("uid", f"{schedule.reminder_id(user_id, plan.on, slot)}@regimen")
             event.add("dtstamp", now)
             event.add("dtstart", wall_time(due_instant(plan.on, times[slot], zone), zone))
             event.add("duration", _duration(steps))

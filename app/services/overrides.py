@@ -1,4 +1,5 @@
-"""Dermatologist overrides: store, list, withdraw, and hand them to the engine.
+"""Dermatologist overrides: store, list and withdraw them (the write use case; the engine
+reads them through routine_inputs.active_overrides).
 
 The list of a patient's active overrides is one versioned resource (a strong ETag): every write
 must name the version it was made against (If-Match), and writes to one patient are serialised
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -22,12 +22,11 @@ from app.http_cache import etag_of, require_current
 from app.models.accounts import User
 from app.models.audit import AuditAction
 from app.models.care_team import PersonOut
-from app.models.catalog import Product
 from app.models.overrides import OverrideCreate, OverrideList, OverridePublic, PlanOverride
 from app.models.profiles import Profile
 from app.scheduling import inputs as engine
 from app.scheduling.overrides import check_override
-from app.services import audit, engine_inputs, routine_changes
+from app.services import audit, routine_changes, routine_inputs
 from app.services.catalog import get_visible_product
 
 # an active list longer than this is a plan nobody can read; withdraw some first
@@ -38,20 +37,6 @@ _FIRST = ("guard_not_overridable", "warning_not_acknowledged")
 
 class OverrideRefused(Unprocessable):
     title = "Override refused"
-
-
-def _overrides_query(patient_id: uuid.UUID, *, include_deleted: bool = False) -> Any:
-    query = (
-        select(PlanOverride, col(User.email), Product)
-        .join(User, col(User.id) == col(PlanOverride.author_id))
-        .outerjoin(Product, col(Product.id) == col(PlanOverride.product_id))
-        .where(col(PlanOverride.patient_id) == patient_id)
-    )
-    if not include_deleted:
-        query = query.where(col(PlanOverride.deleted_at).is_(None))
-    return query.order_by(
-        col(PlanOverride.starts_on), col(PlanOverride.created_at), col(PlanOverride.id)
-    )
 
 
 def public(row: PlanOverride, author_email: str) -> OverridePublic:
@@ -65,46 +50,12 @@ def public(row: PlanOverride, author_email: str) -> OverridePublic:
     )
 
 
-def _engine_override(
-    row: PlanOverride, author_name: str, product: Product | None
-) -> engine.Override:
-    action = engine.OverrideAction(row.action)
-    return engine.Override(
-        id=row.id,
-        action=action,
-        reason=row.reason,
-        starts_on=row.starts_on,
-        ends_on=row.ends_on,
-        author_id=row.author_id,
-        author_name=author_name,
-        product_id=row.product_id,
-        product=engine_inputs.product(product)
-        if product is not None and action is engine.OverrideAction.add
-        else None,
-        slot=engine.Slot(row.slot) if row.slot else None,
-        frequency=engine.Frequency(row.frequency) if row.frequency else None,
-        interval_days=row.interval_days,
-        weekdays=tuple(row.weekdays),
-        wait_after_seconds=row.wait_after_seconds,
-        position=row.position,
-        patch_test_days=row.patch_test_days,
-        acknowledge_warning=row.acknowledge_warning,
-    )
-
-
-async def engine_overrides(
-    session: AsyncSession, *, patient_id: uuid.UUID
-) -> tuple[engine.Override, ...]:
-    """The patient's active overrides as the engine takes them, in one query (author and the
-    product of an `add` joined in)."""
-    rows = await session.execute(_overrides_query(patient_id))
-    return tuple(_engine_override(row, email, product) for row, email, product in rows)
-
-
 async def list_overrides(
     session: AsyncSession, *, patient_id: uuid.UUID, include_deleted: bool = False
 ) -> OverrideList:
-    rows = await session.execute(_overrides_query(patient_id, include_deleted=include_deleted))
+    rows = await session.execute(
+        routine_inputs.overrides_query(patient_id, include_deleted=include_deleted)
+    )
     return OverrideList(items=[public(row, email) for row, email, _product in rows])
 
 
@@ -121,7 +72,7 @@ async def _require_current_list(
 async def _engine_profile(session: AsyncSession, patient_id: uuid.UUID) -> engine.Profile:
     row = await session.get(Profile, patient_id)
     # without a profile there is no routine yet; the engine re-checks once there is one
-    return engine_inputs.profile(row) if row is not None else engine.Profile()
+    return routine_inputs.profile(row) if row is not None else engine.Profile()
 
 
 def _refuse(codes: list[str]) -> OverrideRefused:
@@ -172,8 +123,8 @@ async def create_override(
         patient_id=patient.id,
         author_id=author.id,
     )
-    candidate = _engine_override(row, author.email, product_row)
-    product = engine_inputs.product(product_row) if product_row is not None else None
+    candidate = routine_inputs.override(row, author.email, product_row)
+    product = routine_inputs.product(product_row) if product_row is not None else None
     profile = await _engine_profile(session, patient.id)
     codes = check_override(profile, candidate, product)
     if codes:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.models.accounts import User
-from app.services import reminders
+from app.services.reminders import schedule
 
 
 async def inputs_changed(session: AsyncSession, *, user_id: uuid.UUID) -> None:
@@ -23,4 +23,4 @@ async def inputs_changed(session: AsyncSession, *, user_id: uuid.UUID) -> None:
         .values(plan_revision=col(User.plan_revision) + 1)
         .execution_options(synchronize_session=False)
     )
-    await reminders.refresh_user(session, user_id=user_id)
+    await schedule.refresh_user(session, user_id=user_id)

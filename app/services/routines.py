@@ -30,7 +30,7 @@ from app.scheduling.engine import build_days
 from app.scheduling.inputs import Irritation, Slot
 from app.scheduling.plan import DayPlan, Exclusion, OverrideNote, Step
 from app.scheduling.rules import RULES
-from app.services import engine_inputs, overrides
+from app.services import routine_inputs
 
 MAX_DAYS = 62
 ENGINE_VERSION = "2"
@@ -122,10 +122,10 @@ async def load_inputs(
     return RoutineInputs(
         user_id=user_id,
         timezone=profile.timezone,
-        profile=engine_inputs.profile(profile),
-        shelf=engine_inputs.shelf(shelf_rows),
-        overrides=await overrides.engine_overrides(session, patient_id=user_id),
-        history=engine_inputs.history(log_rows),
+        profile=routine_inputs.profile(profile),
+        shelf=routine_inputs.shelf(shelf_rows),
+        overrides=await routine_inputs.active_overrides(session, patient_id=user_id),
+        history=routine_inputs.history(log_rows),
     )
 
 

@@ -10,7 +10,8 @@ from icalendar import Calendar
 
 from app.models.reminders import CalendarFeed
 from app.scheduling.inputs import Slot
-from app.services import reminders, routines
+from app.services import routines
+from app.services.reminders import schedule
 from tests.factories import (
     add_to_shelf,
     catalog_product,
@@ -74,7 +75,7 @@ async def test_the_feed_lists_fourteen_days_of_routines(client, session):
     first = date(2026, 3, 2)
     days = [first + timedelta(days=n) for n in range(14)]
     expected_uids = [
-        f"{reminders.reminder_id(person.id, on, slot)}@regimen" for on in days for slot in Slot
+        f"{schedule.reminder_id(person.id, on, slot)}@regimen" for on in days for slot in Slot
     ]
     assert [str(event["UID"]) for event in found] == expected_uids
     morning = found[0]
@@ -83,7 +84,7 @@ async def test_the_feed_lists_fourteen_days_of_routines(client, session):
     assert morning["DTSTART"].params["TZID"] == "Europe/Paris"
     inputs = await routines.load_inputs(session, user_id=person.id, end=first)
     plan = routines.plan_days(inputs, first, first)[0]
-    assert str(morning["SUMMARY"]) == reminders.reminder_text(plan, Slot.am)[0]
+    assert str(morning["SUMMARY"]) == schedule.reminder_text(plan, Slot.am)[0]
     description = str(morning["DESCRIPTION"]).splitlines()
     assert [line.split(" (")[0] for line in description] == [
         f"{step.order}. {step.product.name}" for step in plan.am
@@ -162,7 +163,7 @@ async def test_one_users_token_never_shows_another_users_routine(client, session
     found = events((await fetch(client, alice_feed["token"])).content)
     assert found
     alice_uids = {
-        f"{reminders.reminder_id(alice.id, T0.date() + timedelta(days=n), slot)}@regimen"
+        f"{schedule.reminder_id(alice.id, T0.date() + timedelta(days=n), slot)}@regimen"
         for n in range(14)
         for slot in Slot
     }

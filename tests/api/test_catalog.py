@@ -132,13 +132,13 @@ async def test_product_body_is_validated(client):
 
 
 async def test_rinse_off_reaches_the_api_and_the_engine(client, session):
-    from app.services import engine_inputs
+    from app.services import routine_inputs
     from tests.factories import catalog_product
 
     person = await create_person(client)
     mask = await catalog_product(session, "Purifying Clay Mask")
     shown = (await client.get(f"/v1/products/{mask.id}", headers=person.headers)).json()
     assert shown["rinse_off"] is True
-    assert engine_inputs.product(mask).rinse_off is True
+    assert routine_inputs.product(mask).rinse_off is True
     cream = await catalog_product(session, "Rich Nourishing Cream")
-    assert engine_inputs.product(cream).rinse_off is None
+    assert routine_inputs.product(cream).rinse_off is None

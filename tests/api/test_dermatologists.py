@@ -14,7 +14,7 @@ from sqlalchemy import event
 from app.main import create_app
 from app.models.accounts import Role
 from app.scheduling.inputs import Frequency, OverrideAction, Slot
-from app.services import overrides
+from app.services import routine_inputs
 from tests.factories import (
     Person,
     add_to_shelf,
@@ -689,7 +689,7 @@ async def test_stored_overrides_become_engine_overrides_in_one_query(client, ses
 
     event.listen(sync_engine, "before_cursor_execute", count)
     try:
-        stored = await overrides.engine_overrides(session, patient_id=patient.id)
+        stored = await routine_inputs.active_overrides(session, patient_id=patient.id)
     finally:
         event.remove(sync_engine, "before_cursor_execute", count)
     assert len(statements) == 1

@@ -29,7 +29,7 @@ OTHER_ID_ROUTES: set[str] = {
     "POST /v1/patients/{patient_id}/overrides",
     "DELETE /v1/patients/{patient_id}/overrides/{override_id}",
     "GET /v1/patients/{patient_id}/audit",
-    # tests/api/test_reminders.py: scheduler-only (a person gets 403), and only the worker
+    # tests/api/reminders/test_feed.py: scheduler-only (a person gets 403), and only the worker
     # holding the lease may ack (test_ack_by_another_worker_or_before_a_claim_is_refused)
     "POST /v1/reminders/{reminder_id}/ack",
 }

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.scheduling.classify import RetinoidKind, classify
-from app.services import engine_inputs
+from app.services import routine_inputs
 from app.services.catalog import seed_products
 from tests.factories import add_to_shelf, catalog_product, create_person, freeze_clock
 
@@ -54,7 +54,7 @@ async def test_routines_over_http_keep_the_safety_invariants(
     traits = {}
     for name, patch_test in shelf:
         row = await catalog_product(session, name)
-        traits[str(row.id)] = classify(engine_inputs.product(row))
+        traits[str(row.id)] = classify(routine_inputs.product(row))
         await add_to_shelf(client, person, row.id, patch_test=patch_test)
     end = start + timedelta(days=13)
     response = await client.get(

@@ -25,7 +25,8 @@ from app.models.profiles import Profile
 from app.models.reminders import Reminder, ReminderSettings
 from app.models.shelf import ShelfItem
 from app.scheduling.inputs import Slot
-from app.services import catalog, reminders
+from app.services import catalog
+from app.services.reminders import feed, schedule
 from tests.conftest import (
     alembic_config,
     drop_postgres_schema,
@@ -84,7 +85,7 @@ async def _seed(engine: AsyncEngine, rows: int = ROWS) -> set[uuid.UUID]:
             user, slot = users[n // 2], ("am", "pm")[n % 2]
             on = date(2026, 3, 2) - timedelta(days=n % 2)
             reminder = Reminder(
-                id=reminders.reminder_id(user.id, on, Slot(slot)),
+                id=schedule.reminder_id(user.id, on, Slot(slot)),
                 user_id=user.id,
                 local_date=on,
                 slot=slot,
@@ -117,7 +118,7 @@ async def test_concurrent_claimers_never_share_and_never_lose_a_reminder(own_eng
         await start.wait()
         while True:
             async with sessionmaker() as session, session.begin():
-                out = await reminders.claim(
+                out = await feed.claim(
                     session,
                     client=service,
                     worker_id=name,
@@ -153,12 +154,10 @@ async def test_a_locked_batch_is_skipped_not_waited_for(postgres_only_engine):
 
     async with sessionmaker() as first:
         await first.begin()
-        held = await reminders.claim(
-            first, client=service, worker_id="slow", until=until, max_items=5
-        )
+        held = await feed.claim(first, client=service, worker_id="slow", until=until, max_items=5)
         async with sessionmaker() as second, second.begin():
             other = await asyncio.wait_for(
-                reminders.claim(second, client=service, worker_id="fast", until=until, max_items=5),
+                feed.claim(second, client=service, worker_id="fast", until=until, max_items=5),
                 timeout=5,
             )
         await first.rollback()  # the slow worker crashed before committing
@@ -168,9 +167,7 @@ async def test_a_locked_batch_is_skipped_not_waited_for(postgres_only_engine):
     assert len(held_ids) == len(other_ids) == 5
     assert held_ids.isdisjoint(other_ids)
     async with sessionmaker() as third, third.begin():
-        rest = await reminders.claim(
-            third, client=service, worker_id="next", until=until, max_items=200
-        )
+        rest = await feed.claim(third, client=service, worker_id="next", until=until, max_items=200)
     rest_ids = {item.id for item in rest.items}
     assert held_ids <= rest_ids
     assert rest_ids | other_ids == expected

@@ -1,4 +1,4 @@
-"""Reminders for push schedulers: settings, the materialised schedule, the due feed and leases.
+"""The materialised schedule: which reminders exist, and keeping them current.
 
 The schedule
     `reminders` holds one row per (user, local date, slot) that should notify: its instant in
@@ -32,18 +32,6 @@ Freshness
     bounded batches, by `materialise` - run by cron as `python -m app.cli
     materialise-reminders` (every 15 minutes is plenty: a user is topped up once their horizon
     is less than TOPUP_AHEAD away, so the feed always covers at least the next day).
-
-Leases
-    `claim` hands out rows with `now - STALE_AFTER <= due_at <= now + CLAIM_AHEAD` that are
-    pending, or leased with an expired lease, until `until` (at most MAX_LEASE ahead).
-    On PostgreSQL one UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) takes them,
-    so concurrent claimers never get the same row and never block on each other. SQLite has no
-    row locks: it serialises writers (one write transaction at a time, the others waiting on
-    the busy timeout), which gives the same exclusivity without the concurrency; as a request
-    has already read by the time it claims, a claim racing another write there can fail with
-    "database is locked", so run one scheduler against SQLite (the development database).
-    `ack` completes a row for the worker that holds (or last held) its lease; an unacked lease
-    expires and the row is handed out again.
 """
 
 from __future__ import annotations
@@ -51,35 +39,20 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Result, and_, delete, or_, tuple_, update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app import clock
-from app.errors import Conflict, NotFound, Unprocessable
 from app.local_time import due_instant, in_quiet_hours, parse_hhmm, wall_time
-from app.models.accounts import ServiceClient, User
 from app.models.profiles import Profile
-from app.models.reminders import (
-    AckOut,
-    ClaimedReminder,
-    ClaimOut,
-    QuietHours,
-    Reminder,
-    ReminderOut,
-    ReminderPage,
-    ReminderSettings,
-    ReminderSettingsIn,
-    ReminderSettingsPublic,
-    ReminderStatus,
-)
-from app.pagination import decode_cursor, encode_cursor
+from app.models.reminders import Reminder, ReminderSettings, ReminderStatus
 from app.scheduling.inputs import Slot
 from app.scheduling.plan import DayPlan, NightType, Step
 from app.services import routines
@@ -90,12 +63,6 @@ logger = logging.getLogger("regimen.reminders")
 HORIZON_DAYS = 3
 # A user is topped up once less than this is materialised ahead of now.
 TOPUP_AHEAD = timedelta(hours=36)
-# A claim also hands out rows due this soon, so a worker polling every minute sends on time.
-CLAIM_AHEAD = timedelta(minutes=2)
-# A reminder not handed out within this long after its time is missed, not sent late.
-STALE_AFTER = timedelta(hours=1)
-MAX_LEASE = timedelta(minutes=15)
-MAX_WINDOW = timedelta(hours=24)
 # Delivered and missed rows are pruned this long after their time.
 RETENTION = timedelta(days=7)
 # After a user's refresh fails in a batch, it is retried this much later.
@@ -115,54 +82,6 @@ _NIGHT_TITLES = {
 def reminder_id(user_id: uuid.UUID, on: date, slot: Slot) -> uuid.UUID:
     """Stable for (user, local date, slot): the scheduler's idempotency key."""
     return uuid.uuid5(_ID_NAMESPACE, f"{user_id}/{on.isoformat()}/{slot.value}")
-
-
-# --- settings ---------------------------------------------------------------------------------
-
-
-def _settings_public(settings: ReminderSettings | None, profile: Profile) -> ReminderSettingsPublic:
-    quiet = None
-    if settings is not None and settings.quiet_start and settings.quiet_end:
-        quiet = QuietHours(start=settings.quiet_start, end=settings.quiet_end)
-    am = settings.am_time if settings else None
-    pm = settings.pm_time if settings else None
-    return ReminderSettingsPublic(
-        enabled=settings.enabled if settings else False,
-        am_time=am or profile.am_time,
-        pm_time=pm or profile.pm_time,
-        am_time_from_profile=am is None,
-        pm_time_from_profile=pm is None,
-        quiet_hours=quiet,
-        timezone=profile.timezone,
-    )
-
-
-async def get_settings(session: AsyncSession, *, user: User) -> ReminderSettingsPublic:
-    """Reminders are opt-in: without a stored choice they are off."""
-    profile = await routines.load_profile(session, user.id)
-    return _settings_public(await session.get(ReminderSettings, user.id), profile)
-
-
-async def put_settings(
-    session: AsyncSession, *, user: User, data: ReminderSettingsIn
-) -> ReminderSettingsPublic:
-    profile = await routines.load_profile(session, user.id)
-    settings = await session.get(ReminderSettings, user.id)
-    if settings is None:
-        settings = ReminderSettings(user_id=user.id)
-        session.add(settings)
-    settings.enabled = data.enabled
-    settings.am_time = data.am_time
-    settings.pm_time = data.pm_time
-    settings.quiet_start = data.quiet_hours.start if data.quiet_hours else None
-    settings.quiet_end = data.quiet_hours.end if data.quiet_hours else None
-    settings.updated_at = clock.now_utc()
-    await session.flush()
-    await _refresh(session, settings=settings, now=clock.now_utc())
-    return _settings_public(settings, profile)
-
-
-# --- the schedule ---------------------------------------------------------------------------
 
 
 def reminder_text(plan: DayPlan, slot: Slot) -> tuple[str, str]:
@@ -236,10 +155,11 @@ async def refresh_user(session: AsyncSession, *, user_id: uuid.UUID) -> None:
     Costs one primary-key read for users who never turned reminders on."""
     settings = await session.get(ReminderSettings, user_id)
     if settings is not None:
-        await _refresh(session, settings=settings, now=clock.now_utc())
+        await refresh(session, settings=settings, now=clock.now_utc())
 
 
-async def _refresh(session: AsyncSession, *, settings: ReminderSettings, now: datetime) -> None:
+async def refresh(session: AsyncSession, *, settings: ReminderSettings, now: datetime) -> None:
+    """Recompute the upcoming rows of a user whose settings row the caller holds."""
     user_id = settings.user_id
     # Not yet due and not handed out: recomputed below. Everything else keeps its identity; the
     # status check is re-evaluated under the row lock, so a row leased meanwhile is kept.
@@ -295,7 +215,7 @@ async def materialise(session: AsyncSession, *, batch: int, now: datetime | None
         user_id = settings.user_id
         try:
             async with session.begin_nested():
-                await _refresh(session, settings=settings, now=now)
+                await refresh(session, settings=settings, now=now)
         except Exception:  # one user's bad data must not stop everyone else's reminders
             logger.exception("could not materialise reminders for user %s", user_id)
             await session.execute(
@@ -323,154 +243,3 @@ async def prune(session: AsyncSession, *, batch: int, now: datetime | None = Non
     )
     await session.flush()
     return int(getattr(result, "rowcount", 0) or 0)
-
-
-# --- the due feed ---------------------------------------------------------------------------
-
-
-# Feed and claim read plain columns, not entities: a full page costs a fraction of a millisecond
-# in Python, so their latency stays that of the index range scan.
-_OUT_COLUMNS = tuple(col(getattr(Reminder, name)) for name in ReminderOut.model_fields)
-
-
-def _records(result: Result[Any]) -> list[dict[str, Any]]:
-    names = list(result.keys())
-    return [dict(zip(names, row, strict=True)) for row in result]
-
-
-def _as_utc(instant: datetime, name: str) -> datetime:
-    """The instant in UTC; 422, not a crash, for one at the very edge of the calendar."""
-    try:
-        return instant.astimezone(UTC)
-    except OverflowError as exc:
-        raise Unprocessable(
-            f"'{name}' is outside the supported range", code="invalid_instant"
-        ) from exc
-
-
-def check_window(start: datetime, end: datetime) -> None:
-    if end <= start:
-        raise Unprocessable("'to' must be after 'from'", code="invalid_window")
-    if end - start > MAX_WINDOW:
-        raise Unprocessable(
-            "A window covers at most 24 hours", code="window_too_long", max_hours=24
-        )
-
-
-def _after_cursor(cursor: str) -> ColumnElement[bool]:
-    due_text, id_text = decode_cursor(cursor, arity=2)
-    try:
-        due_at = datetime.fromisoformat(str(due_text))
-        after_id = uuid.UUID(str(id_text))
-        if due_at.tzinfo is None:
-            raise ValueError("naive instant")
-        due_at = due_at.astimezone(UTC)
-    except (ValueError, OverflowError) as exc:
-        raise Unprocessable("cursor is not one this service issued", code="invalid_cursor") from exc
-    return tuple_(col(Reminder.due_at), col(Reminder.id)) > tuple_(due_at, after_id)
-
-
-async def due_page(
-    session: AsyncSession, *, start: datetime, end: datetime, limit: int, cursor: str | None
-) -> ReminderPage:
-    """Reminders with from <= due_at < to, in (due_at, id) order, whatever their status."""
-    start, end = _as_utc(start, "from"), _as_utc(end, "to")
-    check_window(start, end)
-    query = (
-        select(*_OUT_COLUMNS)
-        .where(col(Reminder.due_at) >= start, col(Reminder.due_at) < end)
-        .order_by(col(Reminder.due_at), col(Reminder.id))
-        .limit(limit + 1)
-    )
-    if cursor is not None:
-        query = query.where(_after_cursor(cursor))
-    rows = _records(await session.execute(query))
-    items = [ReminderOut.model_validate(row) for row in rows[:limit]]
-    last = items[-1] if len(rows) > limit else None
-    next_cursor = encode_cursor([last.due_at.isoformat(), str(last.id)]) if last else None
-    return ReminderPage(items=items, next_cursor=next_cursor)
-
-
-# --- leases ---------------------------------------------------------------------------------
-
-
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    return and_(
-        col(Reminder.due_at) >= now - STALE_AFTER,
-        col(Reminder.due_at) <= now + CLAIM_AHEAD,
-        col(Reminder.status) != ReminderStatus.sent,  # matches the partial index
-        or_(
-            col(Reminder.status) == ReminderStatus.pending,
-            col(Reminder.lease_until) <= now,
-        ),
-    )
-
-
-async def claim(
-    session: AsyncSession,
-    *,
-    client: ServiceClient,
-    worker_id: str,
-    until: datetime,
-    max_items: int,
-) -> ClaimOut:
-    now = clock.now_utc()
-    until = _as_utc(until, "until")
-    if until <= now:
-        raise Unprocessable("'until' must be in the future", code="invalid_lease")
-    if until - now > MAX_LEASE:
-        raise Unprocessable(
-            "A lease lasts at most 15 minutes", code="lease_too_long", max_seconds=900
-        )
-    candidates = (
-        select(col(Reminder.id))
-        .where(_claimable(now))
-        .order_by(col(Reminder.due_at), col(Reminder.id))
-        .limit(max_items)
-        .with_for_update(skip_locked=True)
-    )
-    leased = await session.execute(
-        update(Reminder)
-        .where(col(Reminder.id).in_(candidates.scalar_subquery()))
-        .values(
-            status=ReminderStatus.leased,
-            lease_owner=worker_id,
-            lease_client_id=client.id,
-            lease_until=until,
-            attempts=col(Reminder.attempts) + 1,
-        )
-        .returning(*_OUT_COLUMNS, col(Reminder.attempts))
-        .execution_options(synchronize_session=False)
-    )
-    items = [
-        ClaimedReminder.model_validate({**row, "lease_until": until, "attempt": row["attempts"]})
-        for row in _records(leased)
-    ]
-    items.sort(key=lambda item: (item.due_at, str(item.id)))
-    return ClaimOut(items=items, lease_until=until)
-
-
-async def ack(
-    session: AsyncSession, *, client: ServiceClient, reminder_id: uuid.UUID, worker_id: str
-) -> AckOut:
-    """Complete a reminder. Only the worker holding (or last holding) its lease may; a repeat
-    ack by that worker is a no-op. After a lease expired and another worker claimed the row,
-    the first worker's ack is refused: the row is the other worker's now."""
-    row = await session.get(Reminder, reminder_id, with_for_update=True)
-    if row is None:
-        raise NotFound("No such reminder", code="reminder_not_found")
-    if (
-        row.status == ReminderStatus.pending
-        or row.lease_owner != worker_id
-        or row.lease_client_id != client.id
-    ):
-        raise Conflict(
-            "This worker does not hold the lease on this reminder; claim it first",
-            code="lease_not_held",
-        )
-    if row.status != ReminderStatus.sent or row.sent_at is None:
-        row.status = ReminderStatus.sent
-        row.sent_at = clock.now_utc()
-        await session.flush()
-    assert row.sent_at is not None
-    return AckOut(id=row.id, status=ReminderStatus.sent, sent_at=row.sent_at)

@@ -1,11 +1,24 @@
-"""Stored rows -> the engine's frozen input values (app/scheduling/inputs.py)."""
+"""A routine's inputs: stored rows -> the engine's frozen input values (app/scheduling/inputs.py).
+
+Pure conversions (profile, product, shelf, history, override) plus the one loader that reads
+rows for them itself: a patient's active overrides, with author and product joined. The
+dermatologist's list (services/overrides.py) runs the same query, so the engine applies
+exactly the overrides that list shows, in the same order.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from app.models.accounts import User
 from app.models.catalog import Product
 from app.models.logs import RoutineLog
+from app.models.overrides import PlanOverride
 from app.models.profiles import Profile
 from app.models.shelf import ShelfItem
 from app.scheduling import inputs as engine
@@ -81,3 +94,53 @@ def history(rows: Iterable[RoutineLog]) -> tuple[engine.LogEntry, ...]:
         )
         for row in rows
     )
+
+
+def override(row: PlanOverride, author_name: str, product_row: Product | None) -> engine.Override:
+    action = engine.OverrideAction(row.action)
+    return engine.Override(
+        id=row.id,
+        action=action,
+        reason=row.reason,
+        starts_on=row.starts_on,
+        ends_on=row.ends_on,
+        author_id=row.author_id,
+        author_name=author_name,
+        product_id=row.product_id,
+        product=product(product_row)
+        if product_row is not None and action is engine.OverrideAction.add
+        else None,
+        slot=engine.Slot(row.slot) if row.slot else None,
+        frequency=engine.Frequency(row.frequency) if row.frequency else None,
+        interval_days=row.interval_days,
+        weekdays=tuple(row.weekdays),
+        wait_after_seconds=row.wait_after_seconds,
+        position=row.position,
+        patch_test_days=row.patch_test_days,
+        acknowledge_warning=row.acknowledge_warning,
+    )
+
+
+def overrides_query(patient_id: uuid.UUID, *, include_deleted: bool = False) -> Any:
+    """(PlanOverride, author email, Product or None) rows of one patient, in the order the
+    engine applies them."""
+    query = (
+        select(PlanOverride, col(User.email), Product)
+        .join(User, col(User.id) == col(PlanOverride.author_id))
+        .outerjoin(Product, col(Product.id) == col(PlanOverride.product_id))
+        .where(col(PlanOverride.patient_id) == patient_id)
+    )
+    if not include_deleted:
+        query = query.where(col(PlanOverride.deleted_at).is_(None))
+    return query.order_by(
+        col(PlanOverride.starts_on), col(PlanOverride.created_at), col(PlanOverride.id)
+    )
+
+
+async def active_overrides(
+    session: AsyncSession, *, patient_id: uuid.UUID
+) -> tuple[engine.Override, ...]:
+    """The patient's active overrides as the engine takes them, in one query (author and the
+    product of an `add` joined in)."""
+    rows = await session.execute(overrides_query(patient_id))
+    return tuple(override(row, email, product_row) for row, email, product_row in rows)

@@ -1,0 +1,45 @@
+"""Push schedulers (service clients with scope reminders:read): the due feed, claims and acks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
+
+from app.deps import SchedulerClient, SessionDep
+from app.models.reminders import AckIn, AckOut, ClaimIn, ClaimOut, ReminderPage
+from app.routers.params import Cursor, Limit
+from app.services.reminders import feed
+
+router = APIRouter(tags=["reminders"])
+
+From = Annotated[AwareDatetime, Query(alias="from")]
+To = Annotated[AwareDatetime, Query(alias="to")]
+
+
+@router.get("/v1/reminders/due", response_model=ReminderPage)
+async def read_due_reminders(
+    _scheduler: SchedulerClient,
+    session: SessionDep,
+    start: From,
+    end: To,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> ReminderPage:
+    return await feed.due_page(session, start=start, end=end, limit=limit, cursor=cursor)
+
+
+@router.post("/v1/reminders/claim", response_model=ClaimOut)
+async def claim_reminders(body: ClaimIn, client: SchedulerClient, session: SessionDep) -> ClaimOut:
+    return await feed.claim(
+        session, client=client, worker_id=body.worker_id, until=body.until, max_items=body.max
+    )
+
+
+@router.post("/v1/reminders/{reminder_id}/ack", response_model=AckOut)
+async def ack_reminder(
+    reminder_id: uuid.UUID, body: AckIn, client: SchedulerClient, session: SessionDep
+) -> AckOut:
+    return await feed.ack(session, client=client, reminder_id=reminder_id, worker_id=body.worker_id)
