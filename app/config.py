@@ -22,7 +22,15 @@ class Settings(BaseSettings):
     secret_key: str = PLACEHOLDER_SECRET
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     service_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
-    sqlite_busy_timeout_ms: int = 5000
+    # how long a SQLite writer waits for another process's writer before giving up (503)
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
+    # a database that is down or does not answer is a 503 within these, not a hung request
+    database_connect_timeout_s: float = Field(default=5.0, gt=0)
+    database_statement_timeout_s: float = Field(default=30.0, gt=0)
+    # waiting for a pooled connection (or, on SQLite, for this process's write turn)
+    database_pool_timeout_s: float = Field(default=10.0, gt=0)
+    # /readyz answers "not ready" within this, whatever the database does
+    readiness_timeout_s: float = Field(default=1.5, gt=0)
     log_level: str = "INFO"
 
     @model_validator(mode="after")
