@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Literal
 
@@ -32,6 +33,8 @@ class Settings(BaseSettings):
     # /readyz answers "not ready" within this, whatever the database does
     readiness_timeout_s: float = Field(default=1.5, gt=0)
     log_level: str = "INFO"
+    # worker processes the container serves with (docker/entrypoint.sh); unset: the CPU count
+    workers: int | None = Field(default=None, ge=1, le=64)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
@@ -47,6 +50,27 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def web_workers(self) -> int:
+        """Worker processes to serve with: the setting, else one per CPU; always one on SQLite.
+
+        Several workers are sound on PostgreSQL: the routine cache is keyed by the plan
+        revision read from the database on every request, and reminder leases are row locks.
+        SQLite writers take their turn through a lock inside one process (app/db.py); writers in
+        several processes would instead poll SQLite's file lock, in no order, and give up after
+        the busy timeout. One async process is what an embedded database serves well.
+        """
+        if self.is_sqlite:
+            return 1
+        return self.workers or _cpus()
+
+
+def _cpus() -> int:
+    """CPUs this process may run on (a container's cpuset, where the OS tells)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 @lru_cache
