@@ -17,10 +17,11 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from alembic import command
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.config import Settings
-from app.db import create_engine, create_sessionmaker
+from app.db import create_engine, create_sessionmaker, write_turn
 from app.main import create_app
 from app.models.accounts import Role
 from app.services import accounts, catalog
@@ -60,12 +61,17 @@ async def committed_engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
 
 
 @pytest.fixture
-async def racing_client(committed_engine) -> AsyncIterator[httpx.AsyncClient]:
+def racing_app(committed_engine) -> FastAPI:
     settings = Settings(environment="test", secret_key=TEST_SECRET, database_url="sqlite://")
     app = create_app(settings, manage_database=False)
     app.state.engine = committed_engine
     app.state.sessionmaker = create_sessionmaker(committed_engine)
-    transport = httpx.ASGITransport(app=app)
+    return app
+
+
+@pytest.fixture
+async def racing_client(racing_app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=racing_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://regimen.test") as client:
         yield client
 
@@ -204,3 +210,25 @@ async def test_a_burst_of_writes_all_succeed(racing_client, committed_engine):
     for person in people:
         shelf = (await client.get("/v1/me/shelf", headers=person.headers)).json()
         assert len(shelf["items"]) == 10
+
+
+async def test_a_writer_that_waits_too_long_for_its_turn_is_a_503(
+    racing_client, racing_app, committed_engine
+):
+    """The write turn is bounded by the pool timeout; reads do not queue behind it."""
+    if committed_engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writers lock rows, not the database")
+    client = racing_client
+    person = await create_person(client)
+    racing_app.state.settings.database_pool_timeout_s = 0.2
+    async with write_turn(committed_engine, wait_s=1):
+        blocked = await client.put(
+            "/v1/me/profile", json={"timezone": "UTC"}, headers=person.headers
+        )
+        read = await client.get("/v1/products?limit=1", headers=person.headers)
+    assert blocked.status_code == 503
+    assert blocked.json()["code"] == "database_unavailable"
+    assert blocked.headers["retry-after"]
+    assert read.status_code == 200
+    again = await client.put("/v1/me/profile", json={"timezone": "UTC"}, headers=person.headers)
+    assert again.status_code == 201
