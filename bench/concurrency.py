@@ -4,8 +4,8 @@
   SQLite file and on PostgreSQL (a private schema, dropped afterwards): successes per round
   (exactly 1 is right; the rest should be 412, never 503 or 500);
 - a write burst on SQLite: 100 concurrent POST /v1/me/shelf (10 users x 10): statuses;
-- a hung database (a TCP server that accepts and never answers): seconds until /readyz and an
-  authenticated route answer, and with what.
+- a database that is down (nothing listens) or hung (a TCP server that accepts and never
+  answers): seconds until /readyz and an authenticated route answer, and with what.
 
     .venv/bin/python bench/concurrency.py [--postgres postgresql+asyncpg://postgres@127.0.0.1/test]
 """
@@ -154,14 +154,14 @@ async def _timed(call: Callable[[], Awaitable[httpx.Response]]) -> str:
     started = time.perf_counter()
     try:
         response = await asyncio.wait_for(call(), timeout=90)
-    except TimeoutError:
-        return f"no answer after {time.perf_counter() - started:.1f} s"
+    except Exception as exc:  # the app raised instead of answering (a 500 to a real client)
+        return f"{type(exc).__name__} raised after {time.perf_counter() - started:.2f} s"
     code = response.json().get("code", "") if response.status_code >= 400 else ""
     return f"{response.status_code} {code} after {time.perf_counter() - started:.2f} s"
 
 
-async def hung_database() -> dict[str, str]:
-    """A server that accepts TCP connections and never says a word."""
+async def database_fault(*, hung: bool) -> dict[str, str]:
+    """A server that accepts TCP connections and never says a word, or none at all."""
     held: list[asyncio.StreamWriter] = []
 
     async def accept(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -169,6 +169,9 @@ async def hung_database() -> dict[str, str]:
 
     server = await asyncio.start_server(accept, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
+    if not hung:
+        server.close()
+        await server.wait_closed()
     settings = _settings(f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none")
     app = create_app(settings)
     token, _ = security.issue_token(settings, subject=uuid.uuid4(), kind="user")
@@ -200,7 +203,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", default="postgresql+asyncpg://postgres@127.0.0.1:5432/test")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--skip-hung", action="store_true")
+    parser.add_argument("--skip-faults", action="store_true")
     args = parser.parse_args()
     for kind in ("sqlite", "postgresql"):
         async with _database(kind, args.postgres) as engine:
@@ -212,9 +215,10 @@ async def main() -> None:
             if kind == "sqlite":
                 burst = await shelf_burst(engine, users=10, per_user=10)
                 print(f"sqlite: 100 concurrent shelf adds: {_show(burst)}")
-    if not args.skip_hung:
-        for route, outcome in (await hung_database()).items():
-            print(f"hung database: {route}: {outcome}")
+    if not args.skip_faults:
+        for hung, name in ((False, "database down"), (True, "hung database")):
+            for route, outcome in (await database_fault(hung=hung)).items():
+                print(f"{name}: {route}: {outcome}")
 
 
 if __name__ == "__main__":
