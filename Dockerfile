@@ -33,4 +33,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=2)"]
 
+# uvicorn --workers: REGIMEN_WORKERS, else one per CPU on PostgreSQL; always one on SQLite
 ENTRYPOINT ["regimen-entrypoint"]

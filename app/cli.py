@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import get_settings
-from app.db import create_engine, create_sessionmaker
+from app.db import begin_write, create_sessionmaker, engine_from_settings
 from app.errors import RegimenError
 from app.models.accounts import Role
 from app.services import accounts, audit, catalog
@@ -25,9 +25,10 @@ from app.services.reminders import schedule
 
 async def _in_transaction(work: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
     settings = get_settings()
-    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    engine = engine_from_settings(settings)
     try:
         async with create_sessionmaker(engine)() as session, session.begin():
+            await begin_write(session)
             return await work(session)
     finally:
         await engine.dispose()
@@ -80,7 +81,7 @@ async def _materialise_reminders(args: argparse.Namespace) -> dict[str, Any]:
     """Top up the reminder horizon of every user who needs it, then prune old rows; each batch
     is its own transaction, so a long run holds no lock for long."""
     settings = get_settings()
-    engine = create_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    engine = engine_from_settings(settings)
     totals = {"users": 0, "pruned": 0}
     steps = (("users", schedule.materialise), ("pruned", schedule.prune))
     try:
@@ -88,6 +89,7 @@ async def _materialise_reminders(args: argparse.Namespace) -> dict[str, Any]:
         for key, step in steps:
             for _ in range(args.max_batches):
                 async with sessionmaker() as session, session.begin():
+                    await begin_write(session)
                     done = await step(session, batch=args.batch)
                 totals[key] += done
                 if done < args.batch:

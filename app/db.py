@@ -1,12 +1,25 @@
-"""Database engine and sessions: built in the app's lifespan, one transaction per request."""
+"""Database engine and sessions: built in the app's lifespan, one transaction per request.
+
+Writers take their turn before they read. A request that may write (any method but GET, HEAD
+and OPTIONS) opens its transaction as a writer: on SQLite it waits for this process's write
+turn and then takes the database's write lock at BEGIN (BEGIN IMMEDIATE), so the reads that
+decide its write (an If-Match, a count) see the state it will change, and it never has to
+upgrade a read lock, which SQLite refuses at once rather than wait for. Reads are not queued:
+WAL lets them run beside the one writer. PostgreSQL writers lock the rows they decide on
+(SELECT ... FOR UPDATE, or the patient's chain lock) in the services.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
-from typing import Any
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -16,13 +29,53 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from app.errors import DatabaseUnavailable
 
-def create_engine(url: str, *, busy_timeout_ms: int = 5000, **kwargs: Any) -> AsyncEngine:
+if TYPE_CHECKING:
+    from app.config import Settings
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# connection execution option: begin this connection's transaction holding the write lock
+_WRITER = "regimen_writer"
+
+
+def create_engine(
+    url: str,
+    *,
+    busy_timeout_ms: int = 5000,
+    connect_timeout_s: float = 5.0,
+    statement_timeout_s: float = 30.0,
+    pool_timeout_s: float = 10.0,
+    **kwargs: Any,
+) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    # asyncpg waits 60 s for a connection by default and forever for a statement: a database
+    # that accepts connections but never answers would hold every request that long
+    connect_args = {
+        "timeout": connect_timeout_s,
+        "command_timeout": statement_timeout_s,
+        **kwargs.pop("connect_args", {}),
+    }
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=pool_timeout_s,
+        connect_args=connect_args,
+        **kwargs,
+    )
+
+
+def engine_from_settings(settings: Settings) -> AsyncEngine:
+    return create_engine(
+        settings.database_url,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        connect_timeout_s=settings.database_connect_timeout_s,
+        statement_timeout_s=settings.database_statement_timeout_s,
+        pool_timeout_s=settings.database_pool_timeout_s,
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
@@ -30,7 +83,8 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     The sqlite3 driver opens transactions lazily and breaks SAVEPOINT; SQLAlchemy's documented
     recipe takes transaction control back so that nested transactions (and the per-test
-    rollback) behave as on PostgreSQL.
+    rollback) behave as on PostgreSQL. A writer's BEGIN is IMMEDIATE: it waits (up to the busy
+    timeout) for other processes' writers at the start, instead of failing at its first write.
     """
 
     @event.listens_for(engine.sync_engine, "connect")
@@ -45,18 +99,56 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        writer = conn.get_execution_options().get(_WRITER, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+# One write turn per SQLite database per process. Waiting here costs a coroutine, not a pooled
+# connection and a thread polling SQLite's lock, and the turns are taken in arrival order.
+_write_turns: weakref.WeakKeyDictionary[Engine, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def write_turn(engine: AsyncEngine, *, wait_s: float) -> AsyncIterator[None]:
+    """Hold this process's write turn on a SQLite database (a no-op on PostgreSQL)."""
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    turn = _write_turns.setdefault(engine.sync_engine, asyncio.Lock())
+    try:
+        async with asyncio.timeout(wait_s):
+            await turn.acquire()
+    except TimeoutError:
+        raise DatabaseUnavailable("The database is busy; retry shortly") from None
+    try:
+        yield
+    finally:
+        turn.release()
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """Open the session's transaction as a writer (on SQLite: BEGIN IMMEDIATE, now)."""
+    if session.get_bind().dialect.name == "sqlite":
+        await session.connection(execution_options={_WRITER: True})
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed when the handler succeeds, else rolled back."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
+    writes = request.method not in SAFE_METHODS
+    async with AsyncExitStack() as stack:
+        if writes:
+            settings: Settings = request.app.state.settings
+            wait_s = settings.database_pool_timeout_s
+            await stack.enter_async_context(write_turn(request.app.state.engine, wait_s=wait_s))
+        session = await stack.enter_async_context(sessionmaker())
         try:
+            if writes:
+                await begin_write(session)
             yield session
         except BaseException:
             await session.rollback()

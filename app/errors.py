@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# seconds a client should wait before retrying a 503
+RETRY_AFTER_S = "1"
+
 
 class RegimenError(Exception):
     status_code = 400
@@ -73,3 +76,15 @@ class Unprocessable(RegimenError):
     status_code = 422
     code = "unprocessable"
     title = "Unprocessable content"
+
+
+class DatabaseUnavailable(RegimenError):
+    """The database is down, does not answer in time, or is too busy: worth a retry."""
+
+    status_code = 503
+    code = "database_unavailable"
+    title = "Service unavailable"
+
+    def __init__(self, detail: str, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"Retry-After": RETRY_AFTER_S})
+        super().__init__(detail, **kwargs)

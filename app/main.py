@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from app import problems
 from app.config import Settings, get_settings
-from app.db import create_engine, create_sessionmaker
+from app.db import create_sessionmaker, engine_from_settings
 from app.observability import Metrics, ObservabilityMiddleware, configure_logging
 from app.routers import (
     auth,
@@ -36,9 +36,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         if not manage_database:
             yield
             return
-        engine = create_engine(
-            settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms
-        )
+        engine = engine_from_settings(settings)
         app.state.engine = engine
         app.state.sessionmaker = create_sessionmaker(engine)
         try:

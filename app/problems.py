@@ -11,10 +11,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import RegimenError
+from app.errors import DatabaseUnavailable, RegimenError
 
 logger = logging.getLogger("regimen.errors")
 
@@ -88,16 +89,30 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _operational_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, OperationalError)
-    if "database is locked" in str(exc.orig):  # SQLite serialises writers
-        return problem(
-            503,
-            "database_busy",
-            "The database is busy; retry shortly",
-            headers={"Retry-After": "1"},
-        )
-    return await _unexpected(request, exc)
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether an error means the database cannot serve us now (retry later), not a bug.
+
+    The database is the app's only network peer, so a bare OSError (refused, reset, and the
+    TimeoutError of a connect or statement timeout) is the database's. A DBAPI error counts when
+    the driver dropped the connection, or SQLite stayed locked past its busy timeout.
+    """
+    if isinstance(exc, OSError | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated or isinstance(exc.orig, OSError):
+            return True
+        return "database is locked" in str(exc.orig)  # SQLite: busy past the busy timeout
+    return False
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    if not database_unavailable(exc):
+        return await _unexpected(request, exc)
+    logger.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+    return await _regimen_error(
+        request,
+        DatabaseUnavailable("The database is unavailable or too slow right now; retry shortly"),
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -111,5 +126,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
-    app.add_exception_handler(OperationalError, _operational_error)
+    for unavailable in (DBAPIError, PoolTimeout, OSError):
+        app.add_exception_handler(unavailable, _database_error)
     app.add_exception_handler(Exception, _unexpected)

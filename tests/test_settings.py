@@ -16,3 +16,15 @@ def test_production_refuses_the_placeholder_or_a_short_secret():
 def test_database_url_reads_the_plain_env_name(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "sqlite+aiosqlite:///./elsewhere.db")
     assert Settings().database_url.endswith("elsewhere.db")
+
+
+def test_workers_default_to_the_cpus_on_postgresql_and_stay_one_on_sqlite(monkeypatch):
+    import os
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+    postgres = "postgresql+asyncpg://regimen@db/regimen"
+    assert Settings(database_url=postgres).web_workers == 3
+    assert Settings(database_url=postgres, workers=5).web_workers == 5
+    assert Settings(database_url="sqlite+aiosqlite:///./x.db", workers=5).web_workers == 1
+    with pytest.raises(ValidationError):
+        Settings(database_url=postgres, workers=0)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.config import Settings
+from app.errors import RETRY_AFTER_S
 from app.problems import problem
 
 router = APIRouter(tags=["operations"])
@@ -19,11 +23,21 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", response_model=None)
 async def readyz(request: Request) -> dict[str, str] | Response:
+    """Ready when the database answers a trivial query within the readiness timeout: a load
+    balancer's probe must hear "not ready" in time, not hang with the database."""
+    settings: Settings = request.app.state.settings
     try:
-        async with request.app.state.engine.connect() as conn:
-            await conn.execute(text("SELECT 1"))
-    except (SQLAlchemyError, OSError) as exc:
-        return problem(503, "database_unreachable", f"database check failed: {type(exc).__name__}")
+        async with asyncio.timeout(settings.readiness_timeout_s):
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    except (SQLAlchemyError, OSError) as exc:  # TimeoutError is an OSError
+        return problem(
+            503,
+            "database_unavailable",
+            f"database check failed: {type(exc).__name__}",
+            title="Service unavailable",
+            headers={"Retry-After": RETRY_AFTER_S},
+        )
     return {"status": "ready"}
 
 

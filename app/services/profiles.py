@@ -16,12 +16,19 @@ def public(profile: Profile) -> ProfilePublic:
     return ProfilePublic.model_validate(profile, from_attributes=True)
 
 
-async def find_profile(session: AsyncSession, user: User) -> Profile | None:
+async def find_profile(
+    session: AsyncSession, user: User, *, for_update: bool = False
+) -> Profile | None:
+    """The profile; `for_update` locks its row until commit and reads it afresh, so that an
+    If-Match is checked against the version this transaction will replace (on SQLite the
+    writer already holds the database's write lock: app/db.py)."""
+    if for_update:
+        return await session.get(Profile, user.id, with_for_update=True, populate_existing=True)
     return await session.get(Profile, user.id)
 
 
-async def get_profile(session: AsyncSession, *, user: User) -> Profile:
-    profile = await find_profile(session, user)
+async def get_profile(session: AsyncSession, *, user: User, for_update: bool = False) -> Profile:
+    profile = await find_profile(session, user, for_update=for_update)
     if profile is None:
         raise NotFound(
             "No profile yet: its owner creates it with PUT /v1/me/profile", code="profile_not_found"
@@ -33,7 +40,7 @@ async def put_profile(
     session: AsyncSession, *, user: User, data: ProfileIn, if_match: str | None
 ) -> tuple[Profile, bool]:
     """Replace (or create) the profile; True when it was created."""
-    profile = await find_profile(session, user)
+    profile = await find_profile(session, user, for_update=True)
     require_current(if_match, etag_of(public(profile)) if profile else None)
     created = profile is None
     if profile is None:
@@ -50,7 +57,7 @@ async def put_profile(
 async def patch_profile(
     session: AsyncSession, *, user: User, patch: ProfilePatch, if_match: str | None
 ) -> Profile:
-    profile = await get_profile(session, user=user)
+    profile = await get_profile(session, user=user, for_update=True)
     require_current(if_match, etag_of(public(profile)))
     current = public(profile).model_dump(exclude={"updated_at"})
     merged = ProfileIn.model_validate({**current, **patch.model_dump(exclude_unset=True)})

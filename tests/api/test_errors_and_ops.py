@@ -73,7 +73,7 @@ async def test_readyz_reports_an_unreachable_database(app, client):
     finally:
         await dead.dispose()
     assert response.status_code == 503
-    assert response.json()["code"] == "database_unreachable"
+    assert response.json()["code"] == "database_unavailable"
 
 
 async def test_a_lost_creation_race_is_a_409_not_a_500(client, monkeypatch):
@@ -108,3 +108,4 @@ async def test_a_locked_sqlite_database_is_a_503_with_retry_after(client, monkey
     response = await client.get("/v1/me/profile", headers=person.headers)
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
+    assert response.json()["code"] == "database_unavailable"

@@ -1,0 +1,234 @@
+"""Racing writers through the app, on a real committed database (a SQLite file, or a private
+PostgreSQL schema), with the app's own sessionmaker: one connection and one commit per request,
+as in production.
+
+- Every write guarded by If-Match is atomic: of N writers naming the same version, exactly one
+  wins and the others get 412, never a lost update, never a 503.
+- SQLite makes writers wait their turn: a burst of writes all succeed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from alembic import command
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.config import Settings
+from app.db import create_engine, create_sessionmaker, write_turn
+from app.main import create_app
+from app.models.accounts import Role
+from app.services import accounts, catalog
+from tests.conftest import (
+    TEST_SECRET,
+    alembic_config,
+    drop_postgres_schema,
+    postgres_engine,
+    require_postgres,
+    reset_postgres_schema,
+    run_schema,
+)
+from tests.factories import PASSWORD, Person, create_person, link_patient, login, unique_email
+
+SCHEMA = run_schema("regimen_write_races")
+RACERS = 20
+TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def committed_engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
+    if request.param == "postgresql":
+        require_postgres()
+        await reset_postgres_schema(SCHEMA)
+        engine = postgres_engine(SCHEMA)
+    else:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'races.db'}")
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        await catalog.seed_catalog(session)
+        await session.commit()
+    yield engine
+    await engine.dispose()
+    if request.param == "postgresql":
+        await drop_postgres_schema(SCHEMA)
+
+
+@pytest.fixture
+def racing_app(committed_engine) -> FastAPI:
+    settings = Settings(environment="test", secret_key=TEST_SECRET, database_url="sqlite://")
+    app = create_app(settings, manage_database=False)
+    app.state.engine = committed_engine
+    app.state.sessionmaker = create_sessionmaker(committed_engine)
+    return app
+
+
+@pytest.fixture
+async def racing_client(racing_app) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=racing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://regimen.test") as client:
+        yield client
+
+
+def statuses(responses: list[httpx.Response]) -> collections.Counter[int]:
+    return collections.Counter(response.status_code for response in responses)
+
+
+async def test_racing_profile_patches_with_one_if_match_have_one_winner(racing_client):
+    client = racing_client
+    person = await create_person(client)
+    created = await client.put("/v1/me/profile", json={"timezone": "UTC"}, headers=person.headers)
+    assert created.status_code == 201, created.text
+    for round_ in range(3):
+        etag = (await client.get("/v1/me/profile", headers=person.headers)).headers["ETag"]
+        responses = await asyncio.gather(
+            *(
+                client.patch(
+                    "/v1/me/profile",
+                    json={"timezone": ("Europe/London", "Asia/Tokyo")[(round_ + n) % 2]},
+                    headers={**person.headers, "If-Match": etag},
+                )
+                for n in range(RACERS)
+            )
+        )
+        assert statuses(responses) == {200: 1, 412: RACERS - 1}, [r.text for r in responses]
+        assert {r.json()["code"] for r in responses if r.status_code == 412} == {"stale_version"}
+
+
+async def test_racing_profile_puts_with_one_if_match_have_one_winner(racing_client):
+    client = racing_client
+    person = await create_person(client)
+    created = await client.put("/v1/me/profile", json={"timezone": "UTC"}, headers=person.headers)
+    etag = created.headers["ETag"]
+    zones = ["Europe/London", "Asia/Tokyo", "America/New_York", "Australia/Sydney"]
+    responses = await asyncio.gather(
+        *(
+            client.put(
+                "/v1/me/profile",
+                json={"timezone": zones[n % len(zones)]},
+                headers={**person.headers, "If-Match": etag},
+            )
+            for n in range(RACERS)
+        )
+    )
+    assert statuses(responses) == {200: 1, 412: RACERS - 1}
+    winner = next(r for r in responses if r.status_code == 200)
+    now = await client.get("/v1/me/profile", headers=person.headers)
+    assert now.json()["timezone"] == winner.json()["timezone"]
+
+
+async def _dermatologist(client: httpx.AsyncClient, engine: AsyncEngine) -> Person:
+    email = unique_email("derm")
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        user = await accounts.create_user(
+            session, email=email, password=PASSWORD, role=Role.dermatologist
+        )
+        await session.commit()
+    return Person(id=user.id, email=email, token=await login(client, email))
+
+
+async def _product_id(client: httpx.AsyncClient, person: Person, name: str) -> str:
+    page = (await client.get("/v1/products?limit=200", headers=person.headers)).json()
+    return next(item["id"] for item in page["items"] if item["name"] == name)
+
+
+async def test_racing_override_writes_with_one_if_match_have_one_winner(
+    racing_client, committed_engine
+):
+    client = racing_client
+    patient = await create_person(client)
+    await client.put("/v1/me/profile", json={"timezone": "UTC"}, headers=patient.headers)
+    derm = await _dermatologist(client, committed_engine)
+    await link_patient(client, patient, derm)
+    cleanser = await _product_id(client, derm, "Gentle Hydrating Cream Cleanser")
+    url = f"/v1/patients/{patient.id}/overrides"
+
+    async def list_etag() -> str:
+        return (await client.get(url, headers=derm.headers)).headers["ETag"]
+
+    def body(n: int) -> dict[str, object]:
+        return {
+            "action": "set_wait",
+            "product_id": cleanser,
+            "wait_after_seconds": 30 + n,
+            "reason": f"writer {n}: let it settle before the next step",
+            "starts_on": TODAY.isoformat(),
+        }
+
+    etag = await list_etag()
+    created = await asyncio.gather(
+        *(
+            client.post(url, json=body(n), headers={**derm.headers, "If-Match": etag})
+            for n in range(RACERS)
+        )
+    )
+    assert statuses(created) == {201: 1, 412: RACERS - 1}, [r.text for r in created]
+
+    second = await client.post(
+        url, json=body(99), headers={**derm.headers, "If-Match": await list_etag()}
+    )
+    assert second.status_code == 201, second.text
+    ids = [r.json()["id"] for r in created if r.status_code == 201] + [second.json()["id"]]
+    etag = await list_etag()
+    withdrawn = await asyncio.gather(
+        *(
+            client.delete(f"{url}/{ids[n % 2]}", headers={**derm.headers, "If-Match": etag})
+            for n in range(RACERS)
+        )
+    )
+    # one withdrawal wins; the rest either named a stale list (412) or an override gone (404)
+    assert withdrawn[0].status_code in (204, 412, 404)
+    counted = statuses(withdrawn)
+    assert counted[204] == 1, [r.text for r in withdrawn]
+    assert counted[204] + counted[412] + counted[404] == RACERS
+    remaining = (await client.get(url, headers=derm.headers)).json()["items"]
+    assert len(remaining) == 1
+
+
+async def test_a_burst_of_writes_all_succeed(racing_client, committed_engine):
+    """100 concurrent shelf adds (10 people x 10): every one is stored, none is turned away."""
+    client = racing_client
+    people = [await create_person(client) for _ in range(10)]
+    products = (await client.get("/v1/products?limit=50", headers=people[0].headers)).json()
+    ids = [item["id"] for item in products["items"]]
+    responses = await asyncio.gather(
+        *(
+            client.post(
+                "/v1/me/shelf", json={"product_id": ids[n % len(ids)]}, headers=person.headers
+            )
+            for person in people
+            for n in range(10)
+        )
+    )
+    assert statuses(responses) == {201: 100}, {r.text for r in responses if r.status_code != 201}
+    for person in people:
+        shelf = (await client.get("/v1/me/shelf", headers=person.headers)).json()
+        assert len(shelf["items"]) == 10
+
+
+async def test_a_writer_that_waits_too_long_for_its_turn_is_a_503(
+    racing_client, racing_app, committed_engine
+):
+    """The write turn is bounded by the pool timeout; reads do not queue behind it."""
+    if committed_engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writers lock rows, not the database")
+    client = racing_client
+    person = await create_person(client)
+    racing_app.state.settings.database_pool_timeout_s = 0.2
+    async with write_turn(committed_engine, wait_s=1):
+        blocked = await client.put(
+            "/v1/me/profile", json={"timezone": "UTC"}, headers=person.headers
+        )
+        read = await client.get("/v1/products?limit=1", headers=person.headers)
+    assert blocked.status_code == 503
+    assert blocked.json()["code"] == "database_unavailable"
+    assert blocked.headers["retry-after"]
+    assert read.status_code == 200
+    again = await client.put("/v1/me/profile", json={"timezone": "UTC"}, headers=person.headers)
+    assert again.status_code == 201
