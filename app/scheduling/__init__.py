@@ -5,7 +5,7 @@ Where things live:
 - rules.py: the rule catalogue (id -> text, source, grade).
 - inputs.py / plan.py: the engine's inputs and outputs.
 - classify.py: what a product is (retinoid kind, exfoliant, BPO, vitamin C, irritants...).
-- shelf.py: the classified products the engine works with.
+- candidates.py: the classified products the engine works with.
 - guards.py: pregnancy, oral retinoids, conditions, avoid list, expiry, patch test, procedures.
 - interactions.py: I1-I8 and placement of products into the morning and evening.
 - rotation.py: night types, the retinoid ramp, the history, exfoliant nights.

@@ -10,13 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from app.scheduling.candidates import Candidate
 from app.scheduling.classify import TREATMENT_KINDS, Exfoliation, RetinoidKind, Traits
 from app.scheduling.guards import Hit
 from app.scheduling.inputs import EngineSettings, ExosomeSource, Override, Slot
 from app.scheduling.overrides import note
 from app.scheduling.plan import NightType, Step, StepKind, StepSource
 from app.scheduling.rules import DEFAULT, label_defaults
-from app.scheduling.shelf import Candidate
 
 _AMOUNTS: dict[StepKind, str] = {
     StepKind.cleanse: "a hazelnut-sized amount",

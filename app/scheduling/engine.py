@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from app.scheduling.advisories import day_advisories
+from app.scheduling.candidates import Candidate, candidate
 from app.scheduling.classify import Traits
 from app.scheduling.directions import DayNotes, steps_for
 from app.scheduling.guards import (
@@ -59,7 +60,6 @@ from app.scheduling.overrides import (
 from app.scheduling.plan import DayPlan, Exclusion, Guard, NightType, Step, Warning
 from app.scheduling.rotation import Rotation, build_rotation, pick_exfoliant, pick_retinoid
 from app.scheduling.rules import DEFAULT
-from app.scheduling.shelf import Candidate, candidate
 
 _GUARD_ORDER = {guard: index for index, guard in enumerate(Guard)}
 # The warnings a user must see first: P1 above everything.

@@ -23,12 +23,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.scheduling.candidates import Candidate
 from app.scheduling.classify import RetinoidKind, Traits
 from app.scheduling.guards import Hit
 from app.scheduling.inputs import Slot
 from app.scheduling.overrides import SLOT_VIOLATIONS, slot_violation
 from app.scheduling.plan import Guard, NightType, StepKind
-from app.scheduling.shelf import Candidate
 
 
 @dataclass(frozen=True, slots=True)

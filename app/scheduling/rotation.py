@@ -65,6 +65,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from app.scheduling.candidates import Candidate
 from app.scheduling.classify import RETINOID_STRENGTH
 from app.scheduling.guards import sensitive
 from app.scheduling.inputs import (
@@ -78,7 +79,6 @@ from app.scheduling.inputs import (
 )
 from app.scheduling.overrides import latest_active, product_of, scheduled
 from app.scheduling.plan import NightType
-from app.scheduling.shelf import Candidate
 
 _DAY = timedelta(days=1)
 _IRRITATED = (Irritation.moderate, Irritation.severe)

@@ -33,6 +33,8 @@ from app.scheduling.rules import RULES
 from app.services import engine_inputs, overrides
 
 MAX_DAYS = 62
+# Part of every routine ETag. Bump when the plan for the same inputs can change: a rule, the
+# text of a step, warning or exclusion, or the order of anything listed.
 ENGINE_VERSION = "2"
 
 
