@@ -36,7 +36,6 @@ from app.scheduling.inputs import (
     RetinoidExperience,
     Sensitivity,
     ShelfItem,
-    SkinType,
     Slot,
 )
 from app.scheduling.overrides import check_override
@@ -81,7 +80,6 @@ __all__ = [
     "Rule",
     "Sensitivity",
     "ShelfItem",
-    "SkinType",
     "Slot",
     "Step",
     "StepKind",

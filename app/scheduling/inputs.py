@@ -11,13 +11,6 @@ from enum import StrEnum
 from uuid import UUID
 
 
-class SkinType(StrEnum):
-    dry = "dry"
-    oily = "oily"
-    combination = "combination"
-    normal = "normal"
-
-
 class Sensitivity(StrEnum):
     low = "low"
     medium = "medium"
@@ -166,9 +159,9 @@ class ShelfItem:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    skin_type: SkinType | None = None
     sensitivity: Sensitivity = Sensitivity.medium
     conditions: frozenset[str] = frozenset()
+    # not read by any rule yet: the barrier rules (next issue) key on concerns
     concerns: frozenset[str] = frozenset()
     pregnancy: Pregnancy = Pregnancy.none
     due_date: date | None = None

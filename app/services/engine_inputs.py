@@ -13,7 +13,6 @@ from app.scheduling import inputs as engine
 
 def profile(row: Profile) -> engine.Profile:
     return engine.Profile(
-        skin_type=engine.SkinType(row.skin_type) if row.skin_type else None,
         sensitivity=engine.Sensitivity(row.sensitivity),
         conditions=frozenset(row.conditions),
         concerns=frozenset(row.concerns),

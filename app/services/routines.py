@@ -53,7 +53,7 @@ class RoutineInputs:
         return _digest(
             [
                 ENGINE_VERSION,
-                [profile.skin_type, profile.sensitivity, profile.pregnancy, profile.due_date,
+                [profile.sensitivity, profile.pregnancy, profile.due_date,
                  profile.retinoid_experience, sorted(profile.conditions), sorted(profile.concerns),
                  sorted(profile.oral_medications), sorted(profile.avoid_ingredients)],
                 # products have no update path: an id names their content
