@@ -95,7 +95,7 @@ def steps_for(
             rules.append("O2")
             rules.extend(hit.rule_id for hit in lifted)
             sentences.append(
-                f"Confirmed by {by.author_name} ({by.reason}) with a recorded warning: "
+                f"Confirmed by {by.author} ({by.reason}) with a recorded warning: "
                 + " ".join(hit.reason for hit in lifted)
             )
         steps.append(
@@ -323,7 +323,7 @@ def _wait(
     set_wait = day.waits.get(current.product.id) if day.waits else None
     if set_wait is not None and set_wait.wait_after_seconds is not None:
         seconds = set_wait.wait_after_seconds
-        return seconds, f"Wait {_duration(seconds)} (set by {set_wait.author_name}).", []
+        return seconds, f"Wait {_duration(seconds)} (set by {set_wait.author}).", []
     if protects:
         seconds = settings.spf_set_seconds
         return seconds, f"Apply it {_duration(seconds)} before going out (L5).", ["L5"]

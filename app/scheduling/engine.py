@@ -248,8 +248,7 @@ class _Planner:
             Warning(
                 code="override_ignored",
                 message=(
-                    f"{o.author_name}'s {o.action.value} override was not applied: "
-                    f"{', '.join(codes)}."
+                    f"{o.author}'s {o.action.value} override was not applied: {', '.join(codes)}."
                 ),
                 rule_id="O3",
             )
@@ -307,7 +306,7 @@ class _Planner:
                 screen.left_out[c] = Hit(
                     Guard.override,
                     "O3",
-                    f"Not today: {frequency.author_name} set it {describe_frequency(frequency)}.",
+                    f"Not today: {frequency.author} set it {describe_frequency(frequency)}.",
                     override=frequency,
                 )
                 continue
@@ -375,7 +374,7 @@ class _Planner:
             plan = latest_active(self.rotation.retinoid_plans, on)
             grid = self.rotation.grid
             if plan is not None:
-                ramp_note = f"Timed by {plan.author_name}: {describe_frequency(plan)}."
+                ramp_note = f"Timed by {plan.author}: {describe_frequency(plan)}."
             elif grid is not None:
                 stage = grid.stage_on(on)
                 ramp_note = f"{grid.ramp.describe(stage)} (R1)."
@@ -426,7 +425,7 @@ def _removal(override: Override) -> Hit:
     return Hit(
         Guard.override,
         "O3",
-        f"Removed by {override.author_name}: {override.reason}",
+        f"Removed by {override.author}: {override.reason}",
         slot=override.slot,
         override=override,
     )
@@ -472,7 +471,7 @@ def _confirmation_warning(c: Candidate, by: Override, lifted: tuple[Hit, ...]) -
     return Warning(
         code="override_confirmed",
         message=(
-            f"{by.author_name} confirmed {c.name} despite {rules} ({by.reason}); this is a "
+            f"{by.author} confirmed {c.name} despite {rules} ({by.reason}); this is a "
             "recorded warning."
         ),
         rule_id="O2",

@@ -180,7 +180,7 @@ class Override:
     reason: str
     starts_on: date
     author_id: UUID
-    author_name: str
+    author: str  # a display label for the author (the service passes their email)
     ends_on: date | None = None
     product_id: UUID | None = None
     # for `add`: the product being added (the service resolves it from the catalog)

@@ -152,7 +152,7 @@ def note(override: Override) -> OverrideNote:
     return OverrideNote(
         override_id=override.id,
         author_id=override.author_id,
-        author_name=override.author_name,
+        author=override.author,
         reason=override.reason,
     )
 

@@ -63,7 +63,7 @@ class OverrideNote:
 
     override_id: UUID
     author_id: UUID
-    author_name: str
+    author: str  # the author's display label (shown as `author_name` over HTTP)
     reason: str
 
 

@@ -76,7 +76,7 @@ def _engine_override(
         starts_on=row.starts_on,
         ends_on=row.ends_on,
         author_id=row.author_id,
-        author_name=author_name,
+        author=author_name,
         product_id=row.product_id,
         product=engine_inputs.product(product)
         if product is not None and action is engine.OverrideAction.add

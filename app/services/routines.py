@@ -215,7 +215,7 @@ def _override(note: OverrideNote | None) -> dict[str, Any] | None:
     return {
         "id": str(note.override_id),
         "author_id": str(note.author_id),
-        "author_name": note.author_name,
+        "author_name": note.author,
         "reason": note.reason,
     }
 
