@@ -14,8 +14,7 @@ from app.scheduling.candidates import Candidate
 from app.scheduling.classify import TREATMENT_KINDS, Exfoliation, RetinoidKind, Traits
 from app.scheduling.guards import Hit
 from app.scheduling.inputs import EngineSettings, ExosomeSource, Override, Slot
-from app.scheduling.overrides import note
-from app.scheduling.plan import NightType, Step, StepKind, StepSource
+from app.scheduling.plan import NightType, OverrideNote, Step, StepKind, StepSource
 from app.scheduling.rules import DEFAULT, label_defaults
 
 _AMOUNTS: dict[StepKind, str] = {
@@ -108,7 +107,7 @@ def steps_for(
                 instructions=label_defaults(" ".join(sentences)),
                 rule_ids=tuple(sorted(set(rules))),
                 source=StepSource.override if override is not None else StepSource.engine,
-                override=note(override) if override is not None else None,
+                override=OverrideNote.of(override) if override is not None else None,
             )
         )
     return tuple(steps)

@@ -42,22 +42,26 @@ from app.scheduling.inputs import (
     RetinoidExperience,
     ShelfItem,
     Slot,
+    latest_active,
 )
 from app.scheduling.interactions import Option, Tonight, place
 from app.scheduling.ordering import apply_reorders, arrange
 from app.scheduling.overrides import (
     DayOverrides,
     day_overrides,
-    describe_frequency,
-    latest_active,
-    note,
-    product_of,
-    scheduled,
     slot_hit,
     sort_overrides,
     structural_violations,
 )
-from app.scheduling.plan import DayPlan, Exclusion, Guard, NightType, Step, Warning
+from app.scheduling.plan import (
+    DayPlan,
+    Exclusion,
+    Guard,
+    NightType,
+    OverrideNote,
+    Step,
+    Warning,
+)
 from app.scheduling.rotation import Rotation, build_rotation, pick_exfoliant, pick_retinoid
 from app.scheduling.rules import DEFAULT
 
@@ -133,7 +137,7 @@ class _Planner:
         refusals = [(o, _refusals(o, traits)) for o in ordered]
         self.ignored = [(o, codes) for o, codes in refusals if codes]
         self.overrides = tuple(o for o, codes in refusals if not codes)
-        self.touched = {pid for o in self.overrides if (pid := product_of(o)) is not None}
+        self.touched = {pid for o in self.overrides if (pid := o.target) is not None}
         self._static: dict[Pregnancy, list[tuple[Hit, ...]]] = {}
         self._profile_warnings: dict[tuple[Pregnancy, bool], list[Warning]] = {}
         self.rotation = self._rotation(traits, history)
@@ -150,7 +154,7 @@ class _Planner:
         """Frequencies a dermatologist set on a retinoid or an exfoliant time the rotation."""
         timed: list[tuple[Override, Traits]] = []
         for o in self.overrides:
-            pid = product_of(o)
+            pid = o.target
             found = traits.get(pid) if pid is not None else None
             if found is not None and (
                 o.action is OverrideAction.set_frequency
@@ -207,9 +211,7 @@ class _Planner:
             options.extend(
                 o.starts_on
                 for o in self.overrides
-                if o.action in _CONFIRMING
-                and product_of(o) == c.product.id
-                and o.acknowledge_warning
+                if o.action in _CONFIRMING and o.target == c.product.id and o.acknowledge_warning
             )
         return max(start, min(options)) if options else None
 
@@ -302,11 +304,11 @@ class _Planner:
             screen.in_use.append(c)
             frequency = overrides.frequency(pid) if touched else None
             timed_by_rotation = c.traits.retinoid is not None or c.traits.timed_exfoliant
-            if frequency is not None and not timed_by_rotation and not scheduled(frequency, on):
+            if frequency is not None and not timed_by_rotation and not frequency.falls_on(on):
                 screen.left_out[c] = Hit(
                     Guard.override,
                     "O3",
-                    f"Not today: {frequency.author} set it {describe_frequency(frequency)}.",
+                    f"Not today: {frequency.author} set it {frequency.describe_frequency()}.",
                     override=frequency,
                 )
                 continue
@@ -374,7 +376,7 @@ class _Planner:
             plan = latest_active(self.rotation.retinoid_plans, on)
             grid = self.rotation.grid
             if plan is not None:
-                ramp_note = f"Timed by {plan.author}: {describe_frequency(plan)}."
+                ramp_note = f"Timed by {plan.author}: {plan.describe_frequency()}."
             elif grid is not None:
                 stage = grid.stage_on(on)
                 ramp_note = f"{grid.ramp.describe(stage)} (R1)."
@@ -436,7 +438,7 @@ def _refusals(override: Override, traits: dict[UUID, Traits]) -> tuple[str, ...]
     codes = structural_violations(override)
     if codes:
         return codes
-    target = product_of(override)
+    target = override.target
     if override.action is OverrideAction.add and target not in traits:
         return ("missing_product",)  # the service did not resolve the product
     found = traits.get(target) if target is not None else None
@@ -486,7 +488,7 @@ def _exclusion(c: Candidate, hit: Hit) -> Exclusion:
         rule_id=hit.rule_id,
         guard=hit.guard,
         slot=hit.slot,
-        override=note(by) if by is not None else None,
+        override=OverrideNote.of(by) if by is not None else None,
     )
 
 
