@@ -35,7 +35,7 @@ from app.services import engine_inputs, overrides
 MAX_DAYS = 62
 # Part of every routine ETag. Bump when the plan for the same inputs can change: a rule, the
 # text of a step, warning or exclusion, or the order of anything listed.
-ENGINE_VERSION = "2"
+ENGINE_VERSION = "3"
 
 
 @dataclass(frozen=True)
