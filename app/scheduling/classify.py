@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from app.scheduling.inputs import ActiveClass, Category, FilterType, Product, Slot
-from app.scheduling.lexicon import InciFlags, flags_from_terms, label_terms
+from app.scheduling.lexicon import ESSENTIAL_OIL, PHYSICAL_SCRUB, InciFlags, label_terms
 from app.scheduling.plan import StepKind
 
 
@@ -82,12 +82,12 @@ _L_ASCORBIC = re.compile(r"^(?:l-? ?)?ascorbic acid$|^vitamin c$")
 _SALICYLIC = re.compile(r"\bsalicyl")
 _GLYCOLIC = re.compile(r"\bglycolic\b")
 
-# Flags the catalogue sets, as the words a user would put on an avoid list.
-_FLAG_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("fragrance", ("fragrance", "parfum")),
-    ("essential_oils", ("essential oil", "essential oils")),
-    ("alcohol_denat", ("alcohol denat", "denatured alcohol")),
-    ("physical_scrub", ("scrub", "physical scrub")),
+# The flags (in InciFlags order), as the words a user would put on an avoid list.
+_FLAG_TERMS: tuple[tuple[str, ...], ...] = (
+    ("fragrance", "parfum"),
+    ("essential oil", "essential oils"),
+    ("alcohol denat", "denatured alcohol"),
+    ("scrub", "physical scrub"),
 )
 
 # Which active gives a serum or treatment its role (DUP1), in this order of precedence.
@@ -217,16 +217,14 @@ def classify(product: Product) -> Traits:
     actives = [(a.class_, normalise(a.name), a.percent) for a in product.actives]
     classes = {class_ for class_, _, _ in actives}
     inci = [normalise(name) for name in product.inci]
-    on_label = label_terms(inci)
-    # the declared flags, or the INCI list's where it names them: the safer reading
-    label = flags_from_terms(on_label)
+    found = label_terms([*inci, *(name for _, name, _ in actives)])
+    # the declared flags, or the label's where it names them: the safer reading
     flags = InciFlags(
-        fragrance=product.fragrance or label.fragrance,
-        essential_oils=product.essential_oils or label.essential_oils,
-        alcohol_denat=product.alcohol_denat or label.alcohol_denat,
-        physical_scrub=product.physical_scrub or label.physical_scrub,
+        product.fragrance or "fragrance" in found,
+        product.essential_oils or ESSENTIAL_OIL in found,
+        product.alcohol_denat or "alcohol_denat" in found,
+        product.physical_scrub or PHYSICAL_SCRUB in found,
     )
-    found = on_label | label_terms([name for _, name, _ in actives])
 
     retinoid, retinoid_percent = _retinoid(actives, found, ActiveClass.retinoid in classes)
     exfoliation = _exfoliation(product, classes, flags.physical_scrub)
@@ -247,7 +245,7 @@ def classify(product: Product) -> Traits:
     panthenol = ActiveClass.panthenol in classes or "panthenol" in found
     azelaic = ActiveClass.azelaic_acid in classes or "azelaic_acid" in found
     fragrance = flags.fragrance or flags.essential_oils or "fragrance" in found
-    irritants = tuple(name for name, key in _ROSACEA_IRRITANTS if key in found)
+    irritants = tuple(name for name, key in _ROSACEA_IRRITANTS if key in found) if found else ()
     if flags.alcohol_denat and "alcohol denat" not in irritants:
         irritants = ("alcohol denat", *irritants)
     if flags.fragrance and "fragrance" not in irritants:
@@ -307,7 +305,9 @@ def classify(product: Product) -> Traits:
         sunscreen=sunscreen,
         mineral_filter=product.filter_type is FilterType.mineral,
         low_ph=low_ph,
-        pregnancy_oils=tuple(name for name, key in _PREGNANCY_OILS if key in found),
+        pregnancy_oils=(
+            tuple(name for name, key in _PREGNANCY_OILS if key in found) if found else ()
+        ),
         rosacea_irritants=irritants,
         fragrance=fragrance,
         dye="dye" in found,
@@ -425,8 +425,8 @@ def _terms(
     for class_, name, _ in actives:
         terms.add(name)
         terms.update(_CLASS_TERMS[class_])
-    for flag, words in _FLAG_TERMS:
-        if getattr(flags, flag):
+    for present, words in zip(flags, _FLAG_TERMS):  # noqa: B905 (hot path; same length)
+        if present:
             terms.update(words)
     if retinoid is not None:
         terms.update({"retinoid", "retinoids", retinoid.value})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Set
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Everything the label is searched for: key -> the phrases that name it. A phrase matches whole
 # words (so "rue" is not found in "true"), within one INCI entry or declared active name.
@@ -111,6 +111,9 @@ ESSENTIAL_OIL_GENERA = frozenset(
 _SEED_OIL_GENERA = frozenset({"petroselinum"})  # parsley seed oil is an essential oil
 SCRUB_NAMES = frozenset({"pumice", "polyethylene", "jojoba esters beads", "sucrose crystals"})
 SCRUB_SUFFIXES = ("shell powder", "pit powder", "pumice", "polyethylene beads")
+_SCRUB_ENDINGS = frozenset(name.split()[-1] for name in (*SCRUB_NAMES, *SCRUB_SUFFIXES))
+# the last word of any entry an entry rule can match
+_ENTRY_ENDINGS = frozenset({*_WHOLE_ENTRIES, "oil", *_SCRUB_ENDINGS})
 
 _PHRASES = _index(LABEL_TERMS)
 _EXCEPTIONS = _index(LABEL_EXCEPTIONS)
@@ -121,8 +124,9 @@ def _matches(words: list[str], index: int, rest: tuple[str, ...]) -> bool:
 
 
 def label_terms(names: Iterable[str]) -> set[str]:
-    """The keys of `LABEL_TERMS` named in any of `names` (INCI entries, active names), and
-    ESSENTIAL_OIL / PHYSICAL_SCRUB for an entry that is one."""
+    """The keys of `LABEL_TERMS` named in any of `names` (INCI entries, active names), and the
+    keys of the entry rules: a bare "Alcohol", an essential oil (ESSENTIAL_OIL), a scrub
+    (PHYSICAL_SCRUB)."""
     found = set()
     for name in names:
         words = _words(name)
@@ -137,15 +141,18 @@ def label_terms(names: Iterable[str]) -> set[str]:
             for rest, key in _PHRASES.get(word, ()):
                 if key not in excepted and _matches(words, index, rest):
                     found.add(key)
-            following = words[index + 1] if index + 1 < len(words) else ""
-            if word == "ci" and len(following) == 5 and following.isdigit():
-                found.add("dye")
-        whole = _WHOLE_ENTRIES.get(words[0]) if len(words) == 1 else None
-        if whole is not None:
-            found.add(whole)
-        if words[-1] == "oil" and _essential_oil(words):
+            if word == "ci":
+                following = words[index + 1] if index + 1 < len(words) else ""
+                if len(following) == 5 and following.isdigit():
+                    found.add("dye")
+        last = words[-1]
+        if last not in _ENTRY_ENDINGS:
+            continue  # most entries: one lookup rules out every entry rule
+        if len(words) == 1 and last in _WHOLE_ENTRIES:
+            found.add(_WHOLE_ENTRIES[last])
+        if last == "oil" and _essential_oil(words):
             found.add(ESSENTIAL_OIL)
-        if _scrub(words):
+        if last in _SCRUB_ENDINGS and _scrub(words):
             found.add(PHYSICAL_SCRUB)
     return found
 
@@ -165,8 +172,8 @@ def _scrub(words: list[str]) -> bool:
     return key in SCRUB_NAMES or key.endswith(SCRUB_SUFFIXES)
 
 
-@dataclass(frozen=True, slots=True)
-class InciFlags:
+# a NamedTuple, built in C: classify() builds one for every product it classifies
+class InciFlags(NamedTuple):
     """The product flags an INCI list implies (API: flags "also set when the INCI list names
     them"); the catalogue ORs them with what the maker declares, and so does classify()."""
 
