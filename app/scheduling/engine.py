@@ -66,7 +66,6 @@ _WARNING_ORDER = {
     "severe_irritation": 2,
     "override_confirmed": 3,
 }
-_CONFIRMING = (OverrideAction.confirm, OverrideAction.add)
 
 
 def build_day(
@@ -115,6 +114,8 @@ class _Planner:
             (candidate(item.product, item=item, added_by=None) for item in shelf),
             key=lambda c: c.sort_key,
         )
+        # the overrides stage, once per call: which overrides stand (the rest are reported, O3)
+        # and the products an `add` brings; each day then takes the ones active that day
         on_shelf = {c.product.id for c in self.shelf}
         ordered = sort_overrides(overrides)
         self.added = [
