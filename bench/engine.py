@@ -147,7 +147,7 @@ OVERRIDES = [
         reason="let the niacinamide settle",
         starts_on=ON - timedelta(days=10),
         author_id=UUID(int=42),
-        author_name="Dr Lee",
+        author="Dr Lee",
         product_id=PRODUCTS[5].id,
         wait_after_seconds=60,
     )

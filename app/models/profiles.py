@@ -14,7 +14,15 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from app.models.base import JSONList, UTCDateTime, utcnow
-from app.scheduling.inputs import Pregnancy, RetinoidExperience, Sensitivity, SkinType
+from app.scheduling.inputs import Pregnancy, RetinoidExperience, Sensitivity
+
+
+# stored and shown on the profile; no engine rule reads it, so it is not an engine input
+class SkinType(StrEnum):
+    dry = "dry"
+    oily = "oily"
+    combination = "combination"
+    normal = "normal"
 
 
 class Condition(StrEnum):

@@ -3,17 +3,24 @@ to a day's AM/PM plan, every decision explained by rule ids (RULES.md).
 
 Where things live:
 - rules.py: the rule catalogue (id -> text, source, grade).
-- inputs.py / plan.py: the engine's inputs and outputs.
+- inputs.py / plan.py: the engine's inputs and outputs; what one override means (its target,
+  its frequency, `latest_active`) is on the `Override` value.
+- lexicon.py: the one ingredient lexicon: what the words on a label name (also the catalogue's
+  product flags, `flags_from_inci`).
 - classify.py: what a product is (retinoid kind, exfoliant, BPO, vitamin C, irritants...).
-- shelf.py: the classified products the engine works with.
+- candidates.py: the classified products the engine works with (shelf items, added products).
 - guards.py: pregnancy, oral retinoids, conditions, avoid list, expiry, patch test, procedures.
-- interactions.py: I1-I8 and placement of products into the morning and evening.
+- guard_screen.py: the guards run over a day's candidates with the overrides they allow, and the
+  first date a product is usable (the retinoid grid's anchor).
+- interactions.py: I1-I8, the slots a product may never take (L4, PP4, L5), and placement of
+  products into the morning and evening.
 - rotation.py: night types, the retinoid ramp, the history, exfoliant nights.
 - ordering.py: step order within a slot, dermatologists' reorders.
 - directions.py: amounts, waits and instructions for each step.
 - advisories.py: the day's warnings (sun protection, breastfeeding, exosome quality...).
-- overrides.py: dermatologist overrides and `check_override`.
-- engine.py: `build_day` and `build_days`, composing the above.
+- overrides.py: the overrides stage (which stand, which apply on a day) and `check_override`;
+  no rule module imports it.
+- engine.py: `build_day` and `build_days`, composing the stages above.
 """
 
 from app.scheduling.engine import build_day, build_days
@@ -36,7 +43,6 @@ from app.scheduling.inputs import (
     RetinoidExperience,
     Sensitivity,
     ShelfItem,
-    SkinType,
     Slot,
 )
 from app.scheduling.overrides import check_override
@@ -81,7 +87,6 @@ __all__ = [
     "Rule",
     "Sensitivity",
     "ShelfItem",
-    "SkinType",
     "Slot",
     "Step",
     "StepKind",

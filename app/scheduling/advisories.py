@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from app.scheduling.candidates import Candidate
 from app.scheduling.classify import Exfoliation
 from app.scheduling.inputs import EngineSettings, Irritation, PatchTest, Pregnancy
 from app.scheduling.plan import Warning
-from app.scheduling.shelf import Candidate
 
 
 def day_advisories(

@@ -4,18 +4,20 @@ Traits come from one Product and nothing else, so the engine computes them once 
 Declared actives decide what a product does (a trace of lactic acid in a moisturiser is a pH
 adjuster, not an exfoliant); the INCI list is searched as well for everything that is a safety
 question (retinoids, hydroquinone, benzoyl peroxide, exosomes, essential oils, irritants), because
-the label is what the user can check and the safer reading wins.
+the label is what the user can check and the safer reading wins. What the label's words name is
+the lexicon's (lexicon.py), shared with the catalogue; a flag is set when the maker declares it
+or the label names it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
 from app.scheduling.inputs import ActiveClass, Category, FilterType, Product, Slot
+from app.scheduling.lexicon import ESSENTIAL_OIL, PHYSICAL_SCRUB, InciFlags, label_terms
 from app.scheduling.plan import StepKind
 
 
@@ -40,105 +42,6 @@ class Exfoliation(StrEnum):
     pha = "pha"
     scrub = "scrub"
     unspecified = "exfoliant"
-
-
-# Everything the label is searched for: key -> the phrases that name it. A phrase matches whole
-# words (so "rue" is not found in "true"), within one INCI entry or declared active name.
-LABEL_TERMS: dict[str, tuple[str, ...]] = {
-    # retinoids, strongest first (R5)
-    "trifarotene": ("trifarotene",),
-    "tazarotene": ("tazarotene",),
-    "tretinoin": ("tretinoin", "retinoic acid"),
-    "adapalene": ("adapalene",),
-    "retinaldehyde": ("retinal", "retinaldehyde"),
-    "retinol": ("retinol",),
-    "retinyl_ester": (
-        "retinyl palmitate",
-        "retinyl acetate",
-        "retinyl propionate",
-        "retinyl linoleate",
-        "retinoate",
-    ),
-    # P7: essential oils to avoid in pregnancy
-    "wormwood": ("wormwood", "artemisia absinthium"),
-    "rue": ("ruta graveolens", "rue oil", "rue extract", "rue leaf"),
-    "oakmoss": ("oakmoss", "oak moss", "evernia prunastri"),
-    "lavandula_stoechas": ("lavandula stoechas",),
-    "camphor": ("camphor", "cinnamomum camphora"),
-    "parsley_seed": ("parsley seed", "petroselinum crispum", "petroselinum sativum"),
-    # clary sage (Salvia sclarea) counts: the safer reading of "sage"
-    "sage": ("sage", "salvia"),
-    "hyssop": ("hyssop", "hyssopus"),
-    # S1: rosacea irritants (AAD 2024, NRS survey); camphor is above
-    "alcohol_denat": ("alcohol denat", "sd alcohol", "denatured alcohol"),
-    "fragrance": ("fragrance", "parfum", "aroma"),
-    "glycolic_acid": ("glycolic acid",),
-    "lactic_acid": ("lactic acid",),
-    "menthol": ("menthol",),
-    "sodium_lauryl_sulfate": ("sodium lauryl sulfate", "sodium lauryl sulphate"),
-    "urea": ("urea",),
-    "witch_hazel": ("witch hazel", "hamamelis"),
-    "peppermint": ("peppermint", "mentha piperita"),
-    "eucalyptus": ("eucalyptus",),
-    # everything else a label can reveal; colour index numbers ("CI 77491") are dyes too
-    "dye": ("fd&c", "d&c"),
-    "benzoyl_peroxide": ("benzoyl peroxide",),
-    "hydroquinone": ("hydroquinone",),
-    "exosome": ("exosome", "exosomes", "extracellular vesicle", "extracellular vesicles"),
-    "copper_peptide": ("copper tripeptide", "copper peptide", "copper peptides", "ghk-cu"),
-    "niacinamide": ("niacinamide",),
-    "panthenol": ("panthenol",),
-    "azelaic_acid": ("azelaic acid",),
-}
-# Names that begin with a term's phrase but name something else: skipped where they match.
-# Chia (Salvia hispanica) is a Salvia, but its seed oil is a fixed food oil with no essential
-# oil in it; P7's "sage" is the thujone-bearing sage oils (Salvia officinalis, clary sage...).
-LABEL_EXCEPTIONS: dict[str, tuple[str, ...]] = {
-    "sage": ("salvia hispanica",),
-}
-_WORD = re.compile(r"[a-z0-9&]+")
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-def _index(terms: dict[str, tuple[str, ...]]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
-    """first word -> [(the words that must follow, key)]"""
-    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for key, phrases in terms.items():
-        for phrase in phrases:
-            first, *rest = _words(phrase)
-            index.setdefault(first, []).append((tuple(rest), key))
-    return index
-
-
-_PHRASES = _index(LABEL_TERMS)
-_EXCEPTIONS = _index(LABEL_EXCEPTIONS)
-
-
-def _matches(words: list[str], index: int, rest: tuple[str, ...]) -> bool:
-    return tuple(words[index + 1 : index + 1 + len(rest)]) == rest
-
-
-def label_terms(names: Iterable[str]) -> set[str]:
-    """The keys of `LABEL_TERMS` named in any of `names` (INCI entries, active names)."""
-    found = set()
-    for name in names:
-        words = _words(name)
-        for index, word in enumerate(words):
-            excepted = (
-                {key for rest, key in _EXCEPTIONS[word] if _matches(words, index, rest)}
-                if word in _EXCEPTIONS
-                else ()
-            )
-            for rest, key in _PHRASES.get(word, ()):
-                if key not in excepted and _matches(words, index, rest):
-                    found.add(key)
-            following = words[index + 1] if index + 1 < len(words) else ""
-            if word == "ci" and len(following) == 5 and following.isdigit():
-                found.add("dye")
-    return found
 
 
 _RETINOIDS = tuple(
@@ -179,12 +82,12 @@ _L_ASCORBIC = re.compile(r"^(?:l-? ?)?ascorbic acid$|^vitamin c$")
 _SALICYLIC = re.compile(r"\bsalicyl")
 _GLYCOLIC = re.compile(r"\bglycolic\b")
 
-# Flags the catalogue sets, as the words a user would put on an avoid list.
-_FLAG_TERMS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("fragrance", ("fragrance", "parfum")),
-    ("essential_oils", ("essential oil", "essential oils")),
-    ("alcohol_denat", ("alcohol denat", "denatured alcohol")),
-    ("physical_scrub", ("scrub", "physical scrub")),
+# The flags (in InciFlags order), as the words a user would put on an avoid list.
+_FLAG_TERMS: tuple[tuple[str, ...], ...] = (
+    ("fragrance", "parfum"),
+    ("essential oil", "essential oils"),
+    ("alcohol denat", "denatured alcohol"),
+    ("scrub", "physical scrub"),
 )
 
 # Which active gives a serum or treatment its role (DUP1), in this order of precedence.
@@ -315,9 +218,16 @@ def classify(product: Product) -> Traits:
     classes = {class_ for class_, _, _ in actives}
     inci = [normalise(name) for name in product.inci]
     found = label_terms([*inci, *(name for _, name, _ in actives)])
+    # the declared flags, or the label's where it names them: the safer reading
+    flags = InciFlags(
+        product.fragrance or "fragrance" in found,
+        product.essential_oils or ESSENTIAL_OIL in found,
+        product.alcohol_denat or "alcohol_denat" in found,
+        product.physical_scrub or PHYSICAL_SCRUB in found,
+    )
 
     retinoid, retinoid_percent = _retinoid(actives, found, ActiveClass.retinoid in classes)
-    exfoliation = _exfoliation(product, classes)
+    exfoliation = _exfoliation(product, classes, flags.physical_scrub)
     salicylic = [p for c, n, p in actives if c is ActiveClass.bha or _SALICYLIC.search(n)]
     glycolic = [p for c, n, p in actives if _GLYCOLIC.search(n)]
     vitamin_c = [n for c, n, _ in actives if c is ActiveClass.vitamin_c]
@@ -334,11 +244,11 @@ def classify(product: Product) -> Traits:
     niacinamide = ActiveClass.niacinamide in classes or "niacinamide" in found
     panthenol = ActiveClass.panthenol in classes or "panthenol" in found
     azelaic = ActiveClass.azelaic_acid in classes or "azelaic_acid" in found
-    fragrance = product.fragrance or product.essential_oils or "fragrance" in found
-    irritants = tuple(name for name, key in _ROSACEA_IRRITANTS if key in found)
-    if product.alcohol_denat and "alcohol denat" not in irritants:
+    fragrance = flags.fragrance or flags.essential_oils or "fragrance" in found
+    irritants = tuple(name for name, key in _ROSACEA_IRRITANTS if key in found) if found else ()
+    if flags.alcohol_denat and "alcohol denat" not in irritants:
         irritants = ("alcohol denat", *irritants)
-    if product.fragrance and "fragrance" not in irritants:
+    if flags.fragrance and "fragrance" not in irritants:
         irritants = (*irritants, "fragrance")
 
     rinse_off = product.rinse_off
@@ -395,7 +305,9 @@ def classify(product: Product) -> Traits:
         sunscreen=sunscreen,
         mineral_filter=product.filter_type is FilterType.mineral,
         low_ph=low_ph,
-        pregnancy_oils=tuple(name for name, key in _PREGNANCY_OILS if key in found),
+        pregnancy_oils=(
+            tuple(name for name, key in _PREGNANCY_OILS if key in found) if found else ()
+        ),
         rosacea_irritants=irritants,
         fragrance=fragrance,
         dye="dye" in found,
@@ -409,7 +321,7 @@ def classify(product: Product) -> Traits:
             or azelaic
             or hydroquinone
         ),
-        terms=_terms(product, inci, actives, retinoid, exosome),
+        terms=_terms(flags, inci, actives, retinoid, exosome),
         role=_role(kind, retinoid is not None, timed_exfoliant, classes),
         rank=rank,
         slots=slots,
@@ -433,9 +345,11 @@ def _retinoid(
     return None, None
 
 
-def _exfoliation(product: Product, classes: set[ActiveClass]) -> frozenset[Exfoliation]:
+def _exfoliation(
+    product: Product, classes: set[ActiveClass], scrub: bool
+) -> frozenset[Exfoliation]:
     found = {kind for class_, kind in _EXFOLIANT_CLASSES.items() if class_ in classes}
-    if product.physical_scrub:
+    if scrub:
         found.add(Exfoliation.scrub)
     if product.category is Category.exfoliant and not found:
         found.add(Exfoliation.unspecified)
@@ -501,7 +415,7 @@ def _slots(
 
 
 def _terms(
-    product: Product,
+    flags: InciFlags,
     inci: list[str],
     actives: list[tuple[ActiveClass, str, float | None]],
     retinoid: RetinoidKind | None,
@@ -511,8 +425,8 @@ def _terms(
     for class_, name, _ in actives:
         terms.add(name)
         terms.update(_CLASS_TERMS[class_])
-    for flag, words in _FLAG_TERMS:
-        if getattr(product, flag):
+    for present, words in zip(flags, _FLAG_TERMS):  # noqa: B905 (hot path; same length)
+        if present:
             terms.update(words)
     if retinoid is not None:
         terms.update({"retinoid", "retinoids", retinoid.value})

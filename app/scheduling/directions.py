@@ -10,13 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from app.scheduling.candidates import Candidate
 from app.scheduling.classify import TREATMENT_KINDS, Exfoliation, RetinoidKind, Traits
 from app.scheduling.guards import Hit
 from app.scheduling.inputs import EngineSettings, ExosomeSource, Override, Slot
-from app.scheduling.overrides import note
-from app.scheduling.plan import NightType, Step, StepKind, StepSource
+from app.scheduling.plan import NightType, OverrideNote, Step, StepKind, StepSource
 from app.scheduling.rules import DEFAULT, label_defaults
-from app.scheduling.shelf import Candidate
 
 _AMOUNTS: dict[StepKind, str] = {
     StepKind.cleanse: "a hazelnut-sized amount",
@@ -95,7 +94,7 @@ def steps_for(
             rules.append("O2")
             rules.extend(hit.rule_id for hit in lifted)
             sentences.append(
-                f"Confirmed by {by.author_name} ({by.reason}) with a recorded warning: "
+                f"Confirmed by {by.author} ({by.reason}) with a recorded warning: "
                 + " ".join(hit.reason for hit in lifted)
             )
         steps.append(
@@ -108,7 +107,7 @@ def steps_for(
                 instructions=label_defaults(" ".join(sentences)),
                 rule_ids=tuple(sorted(set(rules))),
                 source=StepSource.override if override is not None else StepSource.engine,
-                override=note(override) if override is not None else None,
+                override=OverrideNote.of(override) if override is not None else None,
             )
         )
     return tuple(steps)
@@ -323,7 +322,7 @@ def _wait(
     set_wait = day.waits.get(current.product.id) if day.waits else None
     if set_wait is not None and set_wait.wait_after_seconds is not None:
         seconds = set_wait.wait_after_seconds
-        return seconds, f"Wait {_duration(seconds)} (set by {set_wait.author_name}).", []
+        return seconds, f"Wait {_duration(seconds)} (set by {set_wait.author}).", []
     if protects:
         seconds = settings.spf_set_seconds
         return seconds, f"Apply it {_duration(seconds)} before going out (L5).", ["L5"]

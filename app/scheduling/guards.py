@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from app.scheduling.candidates import Candidate
 from app.scheduling.classify import Exfoliation, Traits
 from app.scheduling.inputs import (
     EngineSettings,
@@ -25,7 +26,6 @@ from app.scheduling.inputs import (
     Slot,
 )
 from app.scheduling.plan import Guard, Warning
-from app.scheduling.shelf import Candidate
 
 # Oral retinoids by generic and common brand names (P1, ISO1).
 _ORAL_RETINOIDS = re.compile(

@@ -5,17 +5,11 @@ Nothing here knows about HTTP, SQL or the clock. Every date is an argument.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from uuid import UUID
-
-
-class SkinType(StrEnum):
-    dry = "dry"
-    oily = "oily"
-    combination = "combination"
-    normal = "normal"
 
 
 class Sensitivity(StrEnum):
@@ -166,9 +160,9 @@ class ShelfItem:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    skin_type: SkinType | None = None
     sensitivity: Sensitivity = Sensitivity.medium
     conditions: frozenset[str] = frozenset()
+    # not read by any rule yet: the barrier rules (next issue) key on concerns
     concerns: frozenset[str] = frozenset()
     pregnancy: Pregnancy = Pregnancy.none
     due_date: date | None = None
@@ -187,7 +181,7 @@ class Override:
     reason: str
     starts_on: date
     author_id: UUID
-    author_name: str
+    author: str  # a display label for the author (the service passes their email)
     ends_on: date | None = None
     product_id: UUID | None = None
     # for `add`: the product being added (the service resolves it from the catalog)
@@ -203,6 +197,49 @@ class Override:
 
     def active_on(self, on: date) -> bool:
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+    @property
+    def target(self) -> UUID | None:
+        """The product it acts on: the product an `add` brings, else `product_id`."""
+        return self.product.id if self.product is not None else self.product_id
+
+    def falls_on(self, on: date) -> bool:
+        """Whether its frequency (of an `add` or `set_frequency`) falls on `on`, counted from
+        its start date."""
+        days = (on - self.starts_on).days
+        match self.frequency:
+            case Frequency.alternate:
+                return days % 2 == 0
+            case Frequency.every_n_days:
+                return days % (self.interval_days or 1) == 0
+            case Frequency.weekdays:
+                return on.isoweekday() in self.weekdays
+            case _:
+                return True
+
+    def describe_frequency(self) -> str:
+        match self.frequency:
+            case Frequency.alternate:
+                return f"alternate days from {self.starts_on}"
+            case Frequency.every_n_days:
+                return f"every {self.interval_days} days from {self.starts_on}"
+            case Frequency.weekdays:
+                names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+                return "on " + ", ".join(names[day - 1] for day in sorted(self.weekdays))
+            case _:
+                return "daily"
+
+
+def latest_active(overrides: Sequence[Override], on: date) -> Override | None:
+    """The most recently started override active on `on` (`overrides` sorted by start): where
+    two dermatologists' instructions overlap, the later one stands."""
+    found = None
+    for override in overrides:
+        if override.starts_on > on:
+            break
+        if override.active_on(on):
+            found = override
+    return found
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,12 +23,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.scheduling.candidates import Candidate
 from app.scheduling.classify import RetinoidKind, Traits
 from app.scheduling.guards import Hit
 from app.scheduling.inputs import Slot
-from app.scheduling.overrides import SLOT_VIOLATIONS, slot_violation
 from app.scheduling.plan import Guard, NightType, StepKind
-from app.scheduling.shelf import Candidate
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,14 +132,39 @@ def _rotate_duplicates(ordered: list[Option]) -> list[Option]:
 
 _WET_PREP = (StepKind.toner, StepKind.essence)
 
+# code -> (rule id, reason) for a product put in a slot it may never take
+SLOT_VIOLATIONS: dict[str, tuple[str, str]] = {
+    "retinoid_in_am": ("L4", "Retinoids are for bedtime only (light degrades them)."),
+    "exfoliant_in_am": ("PP4", "Exfoliants are for the evening: acids raise sun sensitivity."),
+    "sunscreen_in_pm": ("L5", "Sunscreen belongs to the morning routine."),
+}
+
+
+def slot_violation(traits: Traits, slot: Slot) -> str | None:
+    """The code of the rule that keeps a product out of `slot` whoever places it (L4, PP4, L5)."""
+    if slot is Slot.am and traits.retinoid is not None:
+        return "retinoid_in_am"
+    if slot is Slot.am and traits.timed_exfoliant:
+        return "exfoliant_in_am"
+    if slot is Slot.pm and traits.sunscreen:
+        return "sunscreen_in_pm"
+    return None
+
+
+def forbidden_slot(traits: Traits, slot: Slot) -> Hit | None:
+    code = slot_violation(traits, slot)
+    if code is None:
+        return None
+    rule_id, reason = SLOT_VIOLATIONS[code]
+    return Hit(Guard.conflict, rule_id, reason)
+
 
 def admit(candidate: Candidate, slot: Slot, tonight: Tonight) -> Hit | None:
     """Whether tonight's plan takes this product in this slot at all."""
     traits = candidate.traits
-    code = slot_violation(traits, slot)
-    if code is not None:
-        rule_id, reason = SLOT_VIOLATIONS[code]
-        return Hit(Guard.conflict, rule_id, reason)
+    forbidden = forbidden_slot(traits, slot)
+    if forbidden is not None:
+        return forbidden
     night = tonight.night
     resting = tonight.rest_day or (slot is Slot.pm and night is NightType.recovery)
     # an overnight mask is barrier care; a rinse-off (clay) mask is not (MK1)

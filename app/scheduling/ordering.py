@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from uuid import UUID
 
+from app.scheduling.candidates import Candidate
 from app.scheduling.classify import TREATMENT_KINDS, Traits
 from app.scheduling.inputs import Override, Slot
 from app.scheduling.plan import StepKind
-from app.scheduling.shelf import Candidate
 
 _PLACE: dict[StepKind, int] = {
     StepKind.cleanse: 10,

@@ -1,4 +1,8 @@
-"""Dermatologist overrides: which apply on a day, what each one changes, and what none may change.
+"""Dermatologist overrides as one stage: which stand, which apply on a day (`DayOverrides`,
+grouped by what they act on), and what none may change. What one override means (its target,
+whether its frequency falls on a date, how it reads) is on the `Override` value itself
+(inputs.py), so the rule modules never import this one; the engine hands them the day's
+overrides.
 
 `check_override` is the one validity check, used by the API (refuse with 422 before storing) and
 by the engine (a malformed override is ignored with a warning). Validity codes:
@@ -19,7 +23,7 @@ never bring one back that a guard keeps out, unless it is a confirmable guard an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from uuid import UUID
 
@@ -33,7 +37,7 @@ from app.scheduling.inputs import (
     Profile,
     Slot,
 )
-from app.scheduling.plan import Guard, OverrideNote
+from app.scheduling.interactions import forbidden_slot, slot_violation
 
 Action = OverrideAction
 
@@ -47,13 +51,6 @@ _NEEDS_PRODUCT_ID = frozenset(
         Action.shorten_patch_test,
     }
 )
-
-# code -> (rule id, reason) for a product put in a slot it may never take
-SLOT_VIOLATIONS: dict[str, tuple[str, str]] = {
-    "retinoid_in_am": ("L4", "Retinoids are for bedtime only (light degrades them)."),
-    "exfoliant_in_am": ("PP4", "Exfoliants are for the evening: acids raise sun sensitivity."),
-    "sunscreen_in_pm": ("L5", "Sunscreen belongs to the morning routine."),
-}
 
 
 def check_override(
@@ -130,74 +127,9 @@ def product_violations(override: Override, traits: Traits, hits: Sequence[Hit]) 
     return tuple(codes)
 
 
-def slot_violation(traits: Traits, slot: Slot) -> str | None:
-    if slot is Slot.am and traits.retinoid is not None:
-        return "retinoid_in_am"
-    if slot is Slot.am and traits.timed_exfoliant:
-        return "exfoliant_in_am"
-    if slot is Slot.pm and traits.sunscreen:
-        return "sunscreen_in_pm"
-    return None
-
-
 def slot_hit(traits: Traits, slot: Slot, override: Override) -> Hit | None:
-    code = slot_violation(traits, slot)
-    if code is None:
-        return None
-    rule_id, reason = SLOT_VIOLATIONS[code]
-    return Hit(Guard.conflict, rule_id, reason, slot=slot, override=override)
-
-
-def note(override: Override) -> OverrideNote:
-    return OverrideNote(
-        override_id=override.id,
-        author_id=override.author_id,
-        author_name=override.author_name,
-        reason=override.reason,
-    )
-
-
-def product_of(override: Override) -> UUID | None:
-    return override.product.id if override.product is not None else override.product_id
-
-
-def scheduled(override: Override, on: date) -> bool:
-    """Whether a frequency (of an `add` or `set_frequency`) falls on `on`, counted from its
-    start date."""
-    days = (on - override.starts_on).days
-    match override.frequency:
-        case Frequency.alternate:
-            return days % 2 == 0
-        case Frequency.every_n_days:
-            return days % (override.interval_days or 1) == 0
-        case Frequency.weekdays:
-            return on.isoweekday() in override.weekdays
-        case _:
-            return True
-
-
-def describe_frequency(override: Override) -> str:
-    match override.frequency:
-        case Frequency.alternate:
-            return f"alternate days from {override.starts_on}"
-        case Frequency.every_n_days:
-            return f"every {override.interval_days} days from {override.starts_on}"
-        case Frequency.weekdays:
-            names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-            return "on " + ", ".join(names[day - 1] for day in sorted(override.weekdays))
-        case _:
-            return "daily"
-
-
-def latest_active(overrides: Sequence[Override], on: date) -> Override | None:
-    """The most recently started override active on `on` (overrides are sorted by start)."""
-    found = None
-    for override in overrides:
-        if override.starts_on > on:
-            break
-        if override.active_on(on):
-            found = override
-    return found
+    hit = forbidden_slot(traits, slot)
+    return None if hit is None else replace(hit, slot=slot, override=override)
 
 
 def sort_overrides(overrides: Sequence[Override]) -> tuple[Override, ...]:
@@ -243,7 +175,7 @@ def day_overrides(valid: Sequence[Override], on: date) -> DayOverrides:
             break
         if not override.active_on(on):
             continue
-        product_id = product_of(override)
+        product_id = override.target
         match override.action:
             case Action.pause:
                 day.pauses.append(override)

@@ -7,7 +7,7 @@ from datetime import date
 from enum import StrEnum
 from uuid import UUID
 
-from app.scheduling.inputs import Category, Slot
+from app.scheduling.inputs import Category, Override, Slot
 
 
 class StepKind(StrEnum):
@@ -63,8 +63,17 @@ class OverrideNote:
 
     override_id: UUID
     author_id: UUID
-    author_name: str
+    author: str  # the author's display label (shown as `author_name` over HTTP)
     reason: str
+
+    @classmethod
+    def of(cls, override: Override) -> OverrideNote:
+        return cls(
+            override_id=override.id,
+            author_id=override.author_id,
+            author=override.author,
+            reason=override.reason,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from app.scheduling.candidates import Candidate
 from app.scheduling.classify import RETINOID_STRENGTH
 from app.scheduling.guards import sensitive
 from app.scheduling.inputs import (
@@ -75,10 +76,9 @@ from app.scheduling.inputs import (
     Profile,
     RetinoidExperience,
     Slot,
+    latest_active,
 )
-from app.scheduling.overrides import latest_active, product_of, scheduled
 from app.scheduling.plan import NightType
-from app.scheduling.shelf import Candidate
 
 _DAY = timedelta(days=1)
 _IRRITATED = (Irritation.moderate, Irritation.severe)
@@ -236,7 +236,7 @@ class Rotation:
     def retinoid_planned(self, on: date) -> bool:
         plan = latest_active(self.retinoid_plans, on)
         if plan is not None:
-            return scheduled(plan, on)
+            return plan.falls_on(on)
         return self.grid is not None and self.grid.is_night(on)
 
     def exfoliant_planned(self, on: date) -> bool:
@@ -244,7 +244,7 @@ class Rotation:
             return False
         plan = latest_active(self.exfoliant_plans, on)
         if plan is not None:
-            return scheduled(plan, on)
+            return plan.falls_on(on)
         monday = on - timedelta(days=on.weekday())
         picks = self._weeks.get(monday)
         if picks is None:
@@ -355,7 +355,7 @@ def pick_retinoid(
     start with (the strongest for experienced users); ties by name."""
     if planned is not None:
         for found in retinoids:
-            if found.product.id == product_of(planned):
+            if found.product.id == planned.target:
                 return found
     experienced = profile.retinoid_experience is RetinoidExperience.experienced
     sign = -1 if experienced else 1
@@ -376,7 +376,7 @@ def pick_exfoliant(
     take turns week by week."""
     if planned is not None:
         for found in exfoliants:
-            if found.product.id == product_of(planned):
+            if found.product.id == planned.target:
                 return found
     ordered = sorted(exfoliants, key=lambda c: c.sort_key)
     week = (on.toordinal() - 1) // 7

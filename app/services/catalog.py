@@ -11,12 +11,12 @@ from sqlalchemy import func, or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.catalog.inci import flags_from_inci
 from app.errors import NotFound, Unprocessable
 from app.models.accounts import Role, User
 from app.models.catalog import Product, ProductCreate, ProductPublic
 from app.pagination import decode_cursor, encode_cursor
 from app.scheduling.inputs import Category
+from app.scheduling.lexicon import flags_from_inci
 
 
 def public(product: Product) -> ProductPublic:

@@ -26,7 +26,6 @@ from app.scheduling import inputs as engine
 
 def profile(row: Profile) -> engine.Profile:
     return engine.Profile(
-        skin_type=engine.SkinType(row.skin_type) if row.skin_type else None,
         sensitivity=engine.Sensitivity(row.sensitivity),
         conditions=frozenset(row.conditions),
         concerns=frozenset(row.concerns),
@@ -96,7 +95,7 @@ def history(rows: Iterable[RoutineLog]) -> tuple[engine.LogEntry, ...]:
     )
 
 
-def override(row: PlanOverride, author_name: str, product_row: Product | None) -> engine.Override:
+def override(row: PlanOverride, author: str, product_row: Product | None) -> engine.Override:
     action = engine.OverrideAction(row.action)
     return engine.Override(
         id=row.id,
@@ -105,7 +104,7 @@ def override(row: PlanOverride, author_name: str, product_row: Product | None) -
         starts_on=row.starts_on,
         ends_on=row.ends_on,
         author_id=row.author_id,
-        author_name=author_name,
+        author=author,
         product_id=row.product_id,
         product=product(product_row)
         if product_row is not None and action is engine.OverrideAction.add

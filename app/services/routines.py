@@ -33,7 +33,9 @@ from app.scheduling.rules import RULES
 from app.services import routine_inputs
 
 MAX_DAYS = 62
-ENGINE_VERSION = "2"
+# Part of every routine ETag. Bump when the plan for the same inputs can change: a rule, the
+# text of a step, warning or exclusion, or the order of anything listed.
+ENGINE_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ class RoutineInputs:
         return _digest(
             [
                 ENGINE_VERSION,
-                [profile.skin_type, profile.sensitivity, profile.pregnancy, profile.due_date,
+                [profile.sensitivity, profile.pregnancy, profile.due_date,
                  profile.retinoid_experience, sorted(profile.conditions), sorted(profile.concerns),
                  sorted(profile.oral_medications), sorted(profile.avoid_ingredients)],
                 # products have no update path: an id names their content
@@ -213,7 +215,7 @@ def _override(note: OverrideNote | None) -> dict[str, Any] | None:
     return {
         "id": str(note.override_id),
         "author_id": str(note.author_id),
-        "author_name": note.author_name,
+        "author_name": note.author,
         "reason": note.reason,
     }
 

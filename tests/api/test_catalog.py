@@ -1,8 +1,8 @@
 """The catalog: seed coverage, search, pagination, private and shared products."""
 
-from app.catalog.inci import flags_from_inci
 from app.models.accounts import Role
 from app.scheduling.inputs import ActiveClass, Category
+from app.scheduling.lexicon import flags_from_inci
 from app.services.catalog import seed_products
 from tests.factories import create_person
 

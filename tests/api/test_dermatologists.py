@@ -705,7 +705,7 @@ async def test_stored_overrides_become_engine_overrides_in_one_query(client, ses
     assert add.product is not None
     assert (add.product.id, add.product.name) == (serum.id, serum.name)
     assert (add.slot, add.frequency, add.weekdays) == (Slot.am, Frequency.weekdays, (1, 3, 5))
-    assert add.author_name == derm.email
+    assert add.author == derm.email
     assert by_action[OverrideAction.pause].ends_on.isoformat() == later
     assert by_action[OverrideAction.pause].product_id is None
     assert by_action[OverrideAction.shorten_patch_test].patch_test_days == 2

@@ -79,7 +79,7 @@ def override(
         reason=reason,
         starts_on=starts_on,
         author_id=DERM,
-        author_name="Dr Lee",
+        author="Dr Lee",
         product_id=target.id if target is not None else None,
         **fields,
     )

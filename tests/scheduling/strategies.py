@@ -270,7 +270,7 @@ def overrides(draw: st.DrawFn, base: date, shelf: list[ShelfItem]) -> list[Overr
                 starts_on=starts,
                 ends_on=None if length is None else starts + timedelta(days=length),
                 author_id=UUID(int=42),
-                author_name="Dr Lee",
+                author="Dr Lee",
                 product_id=target.id if action is not OverrideAction.pause else None,
                 product=target if action is OverrideAction.add else None,
                 **shape,

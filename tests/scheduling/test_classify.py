@@ -1,13 +1,8 @@
 """What a product is, read from its category, declared actives and INCI list."""
 
 from app.scheduling import Category, Slot, StepKind
-from app.scheduling.classify import (
-    LABEL_TERMS,
-    Exfoliation,
-    RetinoidKind,
-    classify,
-    label_terms,
-)
+from app.scheduling.classify import Exfoliation, RetinoidKind, classify
+from app.scheduling.lexicon import LABEL_TERMS, label_terms
 from tests.scheduling.factories import (
     BPO,
     CLEANSER,

@@ -18,7 +18,8 @@ from app.scheduling import (
     Slot,
     StepKind,
 )
-from app.scheduling.classify import classify, label_terms
+from app.scheduling.classify import classify
+from app.scheduling.lexicon import label_terms
 from app.scheduling.rules import DEFAULT
 from tests.scheduling.factories import (
     ADAPALENE,

@@ -145,7 +145,7 @@ def test_mk1_a_dermatologist_frequency_replaces_the_weekly_picks() -> None:
         step = next(s for s in plan.pm if s.product.id == SLEEP_MASK.id)
         assert step.source is StepSource.override
         assert step.override is not None
-        assert step.override.author_name == "Dr Lee"
+        assert step.override.author == "Dr Lee"
     # an added mask on chosen weekdays takes exactly those evenings (Tuesday and Sunday are
     # never MK1's picks on a free week), and says "not today" on the others
     added = override(

@@ -55,7 +55,7 @@ def test_o1_reorder_moves_a_step_but_never_past_the_sunscreen() -> None:
     oil = plan.am[0]
     assert oil.source is StepSource.override
     assert oil.override is not None
-    assert oil.override.author_name == "Dr Lee"
+    assert oil.override.author == "Dr Lee"
     assert "O1" in oil.rule_ids
     assert names(plan, Slot.pm) == ["Gentle Cleanser", "Plain Cream", "Squalane"]
 

@@ -1,4 +1,5 @@
-"""The products the engine works with: shelf items and dermatologist-added products, classified.
+"""The candidates: the products the engine works with (shelf items and dermatologist-added
+products), classified.
 
 A Candidate is built once per engine call, so a range of days shares the classification.
 """

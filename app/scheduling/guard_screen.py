@@ -1,0 +1,237 @@
+"""The guard screen: which of the candidates a day may use, and from when a product can first be
+used at all.
+
+`GuardScreen.day` runs every guard over one day's candidates (static guards per pregnancy
+state, the dated ones: expiry, patch test, procedures, pauses) and applies what the day's
+overrides may change there: a removal, an `add`'s slot, a confirmation of a confirmable guard
+(O2), a frequency (O3). `GuardScreen.first_usable` asks the same guards ahead of time, for the
+rotation's anchor: the first date the static guards and the patch test let a product in, if
+ever. Both read the same valid overrides; a property test pins them together (a product in use
+on a day was usable by then: tests/scheduling/test_guard_screen.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from uuid import UUID
+
+from app.scheduling.candidates import Candidate
+from app.scheduling.guards import (
+    Hit,
+    ProfileFacts,
+    dated_hits,
+    first_patch_ready,
+    needs_patch_test,
+    static_hits,
+)
+from app.scheduling.inputs import EngineSettings, Override, OverrideAction, Pregnancy, Profile, Slot
+from app.scheduling.interactions import Option
+from app.scheduling.overrides import DayOverrides, slot_hit
+from app.scheduling.plan import Exclusion, Guard, OverrideNote, Warning
+from app.scheduling.rotation import Rotation
+from app.scheduling.rules import DEFAULT
+
+_CONFIRMING = (OverrideAction.confirm, OverrideAction.add)
+
+
+class GuardScreen:
+    """The guards of one engine call over its candidates, shared across its days."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        facts: ProfileFacts,
+        candidates: Sequence[Candidate],
+        overrides: Sequence[Override],
+        settings: EngineSettings,
+    ) -> None:
+        self.profile = profile
+        self.facts = facts
+        self.candidates = candidates
+        # the valid overrides, sorted by start
+        self.overrides = overrides
+        self.settings = settings
+        self.touched = {pid for o in overrides if (pid := o.target) is not None}
+        self._static: dict[Pregnancy, list[tuple[Hit, ...]]] = {}
+        nights = settings.mask_nights_per_week
+        self._off_mask_night = (
+            f"Not a mask night: a face mask takes up to {nights} "
+            f"evening{'' if nights == 1 else 's'} a week, never a retinoid or exfoliant night "
+            f"({DEFAULT})."
+        )
+
+    def first_usable(self, c: Candidate) -> date | None:
+        """When the static guards and the patch test first let the product in, if ever."""
+        start = c.since
+        if c.item is not None and needs_patch_test(c.item, c.traits):
+            shortens = [
+                o
+                for o in self.overrides
+                if o.action is OverrideAction.shorten_patch_test and o.product_id == c.product.id
+            ]
+            start = first_patch_ready(c.item, self.settings, shortens)
+        hits = static_hits(c.traits, self.facts, self.profile.pregnancy)
+        if not hits:
+            return start
+        options = []
+        due = self.profile.due_date
+        if (
+            self.profile.pregnancy is Pregnancy.pregnant
+            and due is not None
+            and not static_hits(c.traits, self.facts, Pregnancy.none)
+        ):
+            options.append(due + timedelta(days=1))
+        if all(hit.confirmable for hit in hits):
+            options.extend(
+                o.starts_on
+                for o in self.overrides
+                if o.action in _CONFIRMING and o.target == c.product.id and o.acknowledge_warning
+            )
+        return max(start, min(options)) if options else None
+
+    def day(
+        self, on: date, state: Pregnancy, overrides: DayOverrides, rotation: Rotation
+    ) -> DayScreen:
+        """Run every guard over the day's products and apply the overrides they allow."""
+        screen = DayScreen()
+        for c, static in zip(self.candidates, self._static_for(state), strict=True):
+            pid = c.product.id
+            touched = pid in self.touched
+            add = overrides.adds.get(pid) if touched else None
+            if c.added_by is not None and add is not c.added_by:
+                continue  # a dermatologist-added product exists while its override runs
+            if c.since > on:
+                continue  # not on the shelf yet
+            screen.present.append(c)
+            hits = [
+                *static,
+                *dated_hits(
+                    c,
+                    on,
+                    self.settings,
+                    shorten=overrides.shortens.get(pid) if touched else None,
+                    pauses=overrides.pauses,
+                ),
+            ]
+            slots, once = c.traits.slots, c.traits.once
+            lifted: tuple[Hit, ...] = ()
+            acknowledging = None
+            if touched:
+                hits.extend(_removal(o) for o in overrides.removes.get(pid, ()))
+                if add is not None and add.slot is not None:
+                    slots, once = (add.slot,), False
+                    forbidden = slot_hit(c.traits, add.slot, add)
+                    if forbidden is not None:
+                        hits.append(forbidden)
+                acknowledging = overrides.confirms.get(pid) or add
+                hits, lifted = _confirm(hits, acknowledging)
+            screen.excluded.extend(exclusion(c, hit) for hit in hits)
+            closed = {hit.slot for hit in hits}
+            slots = tuple(slot for slot in slots if slot not in closed)
+            if None in closed or not slots:
+                continue
+            if lifted and acknowledging is not None:
+                screen.confirmed[pid] = (acknowledging, lifted)
+                screen.warnings.append(_confirmation_warning(c, acknowledging, lifted))
+            screen.in_use.append(c)
+            frequency = overrides.frequency(pid) if touched else None
+            timed_by_rotation = c.traits.retinoid is not None or c.traits.timed_exfoliant
+            if frequency is not None and not timed_by_rotation and not frequency.falls_on(on):
+                screen.left_out[c] = Hit(
+                    Guard.override,
+                    "O3",
+                    f"Not today: {frequency.author} set it {frequency.describe_frequency()}.",
+                    override=frequency,
+                )
+                continue
+            if (
+                frequency is None
+                and c.traits.weekly_mask
+                and Slot.pm in slots
+                and not rotation.mask_planned(on)
+            ):
+                # not tonight rather than excluded: said like the frequency above, so that
+                # nothing leaves silently
+                screen.left_out[c] = Hit(Guard.conflict, "MK1", self._off_mask_night)
+                continue
+            screen.options.append(Option(c, slots, once, added=add is not None))
+        return screen
+
+    def _static_for(self, state: Pregnancy) -> list[tuple[Hit, ...]]:
+        """Static guard hits per candidate (in `self.candidates` order) for a pregnancy state."""
+        found = self._static.get(state)
+        if found is None:
+            found = self._static[state] = [
+                static_hits(c.traits, self.facts, state) for c in self.candidates
+            ]
+        return found
+
+
+@dataclass
+class DayScreen:
+    """One day's products after the guards and the overrides."""
+
+    present: list[Candidate] = field(default_factory=list)  # on the shelf that day
+    in_use: list[Candidate] = field(default_factory=list)  # not excluded
+    options: list[Option] = field(default_factory=list)  # offered to placement
+    excluded: list[Exclusion] = field(default_factory=list)
+    warnings: list[Warning] = field(default_factory=list)
+    left_out: dict[Candidate, Hit] = field(default_factory=dict)
+    confirmed: dict[UUID, tuple[Override, tuple[Hit, ...]]] = field(default_factory=dict)
+
+
+def _removal(override: Override) -> Hit:
+    return Hit(
+        Guard.override,
+        "O3",
+        f"Removed by {override.author}: {override.reason}",
+        slot=override.slot,
+        override=override,
+    )
+
+
+def _confirm(hits: list[Hit], acknowledging: Override | None) -> tuple[list[Hit], tuple[Hit, ...]]:
+    """Lift the confirmable guards (P2, P3, P9) for an override with an acknowledged warning
+    (O2). Without the acknowledgement they stay, and the exclusion names the override."""
+    if acknowledging is None or not any(hit.confirmable for hit in hits):
+        return hits, ()
+    if acknowledging.acknowledge_warning:
+        return [hit for hit in hits if not hit.confirmable], tuple(
+            hit for hit in hits if hit.confirmable
+        )
+    return [
+        replace(
+            hit,
+            reason=f"{hit.reason} A confirmation needs an acknowledged warning (O2).",
+            override=acknowledging,
+        )
+        if hit.confirmable
+        else hit
+        for hit in hits
+    ], ()
+
+
+def _confirmation_warning(c: Candidate, by: Override, lifted: tuple[Hit, ...]) -> Warning:
+    rules = ", ".join(hit.rule_id for hit in lifted)
+    return Warning(
+        code="override_confirmed",
+        message=(
+            f"{by.author} confirmed {c.name} despite {rules} ({by.reason}); this is a "
+            "recorded warning."
+        ),
+        rule_id="O2",
+    )
+
+
+def exclusion(c: Candidate, hit: Hit) -> Exclusion:
+    by = hit.override or c.added_by
+    return Exclusion(
+        product=c.step_product,
+        reason=hit.reason,
+        rule_id=hit.rule_id,
+        guard=hit.guard,
+        slot=hit.slot,
+        override=OverrideNote.of(by) if by is not None else None,
+    )
