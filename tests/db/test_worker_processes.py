@@ -32,7 +32,8 @@ from app.db import create_engine
 from app.models.accounts import User
 from app.models.reminders import Reminder
 from app.scheduling.inputs import Slot
-from app.services import accounts, catalog, reminders
+from app.services import accounts, catalog
+from app.services.reminders import schedule
 from tests.conftest import POSTGRES_URL, ROOT, TEST_SECRET, alembic_config, require_postgres
 from tests.factories import PASSWORD
 
@@ -191,7 +192,7 @@ async def _seed_due_reminders(database_url: str) -> set[uuid.UUID]:
             await session.flush()
             on = date(2026, 3, 2) + timedelta(days=n)
             reminder = Reminder(
-                id=reminders.reminder_id(user.id, on, Slot.am),
+                id=schedule.reminder_id(user.id, on, Slot.am),
                 user_id=user.id,
                 local_date=on,
                 slot="am",
