@@ -156,6 +156,9 @@ class ShelfItem:
     opened_on: date | None = None
     pao_months: int | None = None
     patch_test: PatchTest = PatchTest.pending
+    # the day it joined the routine (S5): set, it is an established product that is never sent
+    # back to a patch test or the introduction queue; None, onboarding.py schedules it
+    introduced_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,6 +260,11 @@ class EngineSettings:
     """Configurable defaults (grade U in RULES.md); a response labels them as such."""
 
     patch_test_days: int = 7
+    # S2 allows 7-10 days: the longer test for reactive skin (high sensitivity, eczema, rosacea,
+    # contact dermatitis), where a late reaction is likelier
+    sensitive_patch_test_days: int = 10
+    # S5: days between two new actives joining the routine
+    introduction_days: int = 14
     exosome_wait_seconds: int = 60
     spf_set_seconds: int = 15 * 60
     tretinoin_dry_wait_seconds: int = 20 * 60
