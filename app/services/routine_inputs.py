@@ -78,6 +78,7 @@ def shelf(rows: Iterable[ShelfItem]) -> tuple[engine.ShelfItem, ...]:
             opened_on=row.opened_on,
             pao_months=row.pao_months,
             patch_test=engine.PatchTest(row.patch_test),
+            introduced_on=row.introduced_on,
         )
         for row in rows
     )
