@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -159,6 +159,8 @@ class ShelfItem:
     # the day it joined the routine (S5): set, it is an established product that is never sent
     # back to a patch test or the introduction queue; None, onboarding.py schedules it
     introduced_on: date | None = None
+    # when it was put on the shelf: the order a user added things in orders their introduction
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

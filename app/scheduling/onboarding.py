@@ -18,10 +18,10 @@ A passed or skipped patch test drops the test, not the turn. A dermatologist's
 `shorten_patch_test` takes a product out of the queue: its test lasts the days the override
 sets (0: none) and it joins when the test ends (O3).
 
-The queue's order: the first day each product's static guards allow it, then the day it was
-added, then its name: predictable, and the user's own order of adding decides. (Putting a
-retinoid first, as first-line care, was the alternative; it would let a later addition jump the
-queue, and a dermatologist can fast-track any product anyway.)
+The queue's order: the first day each product's static guards allow it, then the order the user
+added them in (the day, then the time), then the name: predictable, and the user's own order
+decides. (Putting a retinoid first, as first-line care, was the alternative; it would let a later
+addition jump the queue, and a dermatologist can fast-track any product anyway.)
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def schedule(
                 queue.append((max(allowed, item.added_on), c))
         elif pending:
             intros[c] = Intro(item.added_on, item.added_on + timedelta(days=own), False, roles)
-    queue.sort(key=lambda entry: (entry[0], entry[1].since, entry[1].sort_key))
+    queue.sort(key=_queue_order)
     gap = timedelta(days=settings.introduction_days)
     for eligible, c in queue:
         assert c.item is not None
@@ -165,6 +165,15 @@ def schedule(
         if lead is not None and lead is not c and lead in intros:
             intros[c] = replace(intros[lead], test_from=max(intros[lead].test_from, c.since))
     return intros
+
+
+def _queue_order(
+    entry: tuple[date, Candidate],
+) -> tuple[date, date, str, tuple[str, str, int, int]]:
+    eligible, c = entry
+    added_at = c.item.added_at if c.item is not None else None
+    # ISO text compares in time order for one offset; services store UTC
+    return eligible, c.since, added_at.isoformat() if added_at else "", c.sort_key
 
 
 def _fast_track(

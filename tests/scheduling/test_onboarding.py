@@ -1,7 +1,8 @@
 """Onboarding a new shelf: patch tests (S2), one new active at a time (S5), sunscreen and the only
 basics never withheld (S6), care for reactive skin (S7), plain language (L8)."""
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 
 from app.scheduling import (
     Category,
@@ -119,12 +120,17 @@ def test_s5_a_second_active_waits_its_turn_with_the_date_it_starts() -> None:
         assert len(on_test_spot(plan)) <= 1
 
 
-def test_s5_the_order_is_the_day_added_then_the_name() -> None:
+def test_s5_the_order_is_the_day_added_then_the_order_of_adding_then_the_name() -> None:
     plans = span(new(RETINOL, on=DAY1 + timedelta(days=1)), *starter(), start=DAY1, days=3)
     assert on_test_spot(plans[2]) == ["C Serum"]
     assert excluded(plans[2], RETINOL) == [("introduction", "S5")]
     two = span(new(NIACINAMIDE), new(VITAMIN_C), start=DAY1, days=1)[0]
-    assert on_test_spot(two) == ["C Serum"]
+    assert on_test_spot(two, Slot.am) == ["C Serum"]  # the same day: by name
+    # the same day, the order the user added them in decides
+    at = datetime(2025, 5, 5, 9, tzinfo=UTC)
+    first = replace(new(NIACINAMIDE), added_at=at)
+    second = replace(new(VITAMIN_C), added_at=at + timedelta(minutes=1))
+    assert on_test_spot(build(second, first, on=DAY1), Slot.am) == ["Niacinamide 10"]
 
 
 def test_s5_a_passed_patch_test_drops_the_test_not_the_turn() -> None:
