@@ -167,7 +167,7 @@ class ShelfItem:
 class Profile:
     sensitivity: Sensitivity = Sensitivity.medium
     conditions: frozenset[str] = frozenset()
-    # not read by any rule yet: the barrier rules (next issue) key on concerns
+    # "barrier" (a damaged skin barrier) is read by S6 and S7 (onboarding.py, sensitive_care.py)
     concerns: frozenset[str] = frozenset()
     pregnancy: Pregnancy = Pregnancy.none
     due_date: date | None = None

@@ -41,6 +41,7 @@ from app.scheduling.inputs import (
     OverrideAction,
     PatchTest,
     Profile,
+    Slot,
 )
 from app.scheduling.plan import Exclusion, Guard, Step, StepKind, Warning
 
@@ -218,9 +219,14 @@ def waiting(c: Candidate, intro: Intro) -> Exclusion:
 def covered(c: Candidate, intro: Intro, in_use: Sequence[Candidate]) -> bool:
     """Whether an established product of each of this basic's roles is usable today, so that it
     can be patch tested first (S6); `in_use` holds the day's usable established products."""
-    return all(
-        any(role in basic_roles(o.traits) for o in in_use if o is not c) for role in intro.roles
-    )
+    return all(any(_fills(o, role) for o in in_use if o is not c) for role in intro.roles)
+
+
+def _fills(c: Candidate, role: str) -> bool:
+    # a sunscreen that can never go on in the morning (a retinoid on its label: L4) fills nothing
+    if role == "sunscreen" and Slot.am not in c.traits.slots:
+        return False
+    return role in basic_roles(c.traits)
 
 
 def patch_test_steps(tests: Sequence[PatchTestDay]) -> tuple[Step, ...]:

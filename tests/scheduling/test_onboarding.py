@@ -255,3 +255,13 @@ def test_l8_step_texts_carry_no_rule_ids_and_defaults_are_said_in_plain_words() 
     oil = next(s for s in build(OIL, MOISTURISER).am if s.product.name == "Squalane")
     assert "a common default, not a cited rule" in oil.instructions
     assert "L2" in oil.rule_ids
+
+
+def test_s6_an_established_sunscreen_that_never_goes_on_in_the_morning_does_not_count() -> None:
+    """A sunscreen with a retinoid on its label is evening-only (L4): it cannot be the morning's
+    sunscreen, so a new one is used rather than patch tested."""
+    night_spf = product("Night SPF", Category.sunscreen, spf=15, inci=("retinyl palmitate",))
+    kept = item(night_spf, added_on=DAY1 - timedelta(days=90))
+    plan = build(kept, new(SPF), on=DAY1)
+    assert face(plan, Slot.am)[-1] == "Mineral SPF50"
+    assert "sunscreen_not_patch_tested" in codes(plan)
