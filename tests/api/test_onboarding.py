@@ -91,3 +91,16 @@ async def test_s5_an_item_already_in_use_is_not_sent_back_to_a_patch_test(
     await add_to_shelf(client, person, product.id, introduced_on="2026-06-01")
     day = (await client.get(f"/v1/me/routine?date={DAY1}", headers=person.headers)).json()
     assert kinds(day, "am") == [("active", VITAMIN_C)]
+
+
+def test_s2_a_reminder_says_which_step_is_the_patch_test() -> None:
+    from app.scheduling import PatchTest, Slot
+    from app.services.reminders.schedule import reminder_text
+    from tests.scheduling.factories import CLEANSER as GENTLE
+    from tests.scheduling.factories import VITAMIN_C as C_SERUM
+    from tests.scheduling.factories import build, item
+
+    new = [item(p, patch_test=PatchTest.pending, established=False) for p in (GENTLE, C_SERUM)]
+    plan = build(*new, on=new[0].added_on)
+    _, body = reminder_text(plan, Slot.am)
+    assert body.startswith("1. C Serum (patch test on your arm); 2. Gentle Cleanser")
