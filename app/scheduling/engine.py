@@ -145,6 +145,7 @@ class _Planner:
         self.touched = self.guards.touched
         self._profile_warnings: dict[tuple[Pregnancy, bool], list[Warning]] = {}
         self.barrier_care = barrier_care(profile)  # S6, S7
+        self.joined = {c: intro.joins_on for c, intro in self.guards.intros.items()}
         self.rotation = self._rotation(traits, history)
 
     # --- shared across days ---------------------------------------------------------------
@@ -218,6 +219,7 @@ class _Planner:
                 recovery_until=self.rotation.recovery_until(on),
                 on=on,
                 settings=self.settings,
+                joined=self.joined,
             )
         )
         warnings.extend(

@@ -265,3 +265,11 @@ def test_s6_an_established_sunscreen_that_never_goes_on_in_the_morning_does_not_
     plan = build(kept, new(SPF), on=DAY1)
     assert face(plan, Slot.am)[-1] == "Mineral SPF50"
     assert "sunscreen_not_patch_tested" in codes(plan)
+
+
+def test_s2_a_skipped_test_is_warned_about_when_the_product_joins_not_when_it_was_added() -> None:
+    skipped = new(NIACINAMIDE, patch_test=PatchTest.skipped)
+    plans = span(*starter(skipped), start=DAY1, days=28)
+    joins = DAY1 + timedelta(days=21)
+    warned = [p.on for p in plans if "patch_test_skipped" in codes(p)]
+    assert warned == [joins + timedelta(days=k) for k in range(7)]
