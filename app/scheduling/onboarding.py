@@ -243,8 +243,11 @@ def _patch_step(order: int, test: PatchTestDay) -> Step:
         if c.traits.rinse_off
         else "Leave it on.",
         "If the spot turns red, itches, burns or swells, wash it off and do not use the product.",
-        f"With no reaction, it joins your routine on {intro.joins_on}.",
     ]
+    if c.traits.retinoid is not None or c.traits.acid:
+        # retinoids and acids make skin burn more easily (R6, SUN3), the test spot too
+        sentences.append("Keep the spot out of the sun, or covered.")
+    sentences.append(f"With no reaction, it joins your routine on {intro.joins_on}.")
     rules = ["S2"]
     if intro.active:
         sentences.append(

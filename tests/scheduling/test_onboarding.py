@@ -91,6 +91,10 @@ def test_s2_other_leave_on_products_are_patch_tested_from_the_day_they_are_added
     plan = build(new(CLEANSER), new(OIL), new(VITAMIN_C), on=DAY1)
     assert on_test_spot(plan) == ["C Serum", "Squalane"]  # not queued: an oil is not an active
     assert "S5" not in plan.am[1].rule_ids
+    assert "out of the sun" not in plan.am[0].instructions
+    retinol = build(new(CLEANSER), new(RETINOL), on=DAY1).pm[0]
+    assert retinol.kind is StepKind.patch_test
+    assert "Keep the spot out of the sun" in retinol.instructions
 
 
 def test_s2_reactive_skin_gets_the_longer_patch_test() -> None:
