@@ -131,6 +131,7 @@ SHELF = [
         opened_on=ON - timedelta(days=30),
         pao_months=12,
         patch_test=PatchTest.passed,
+        introduced_on=ON - timedelta(days=30),  # an established shelf (onboarding.py)
     )
     for p in PRODUCTS
 ]

@@ -5,6 +5,7 @@ payloads against these models."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
 from pydantic import BaseModel
 
@@ -50,6 +51,8 @@ class ExclusionOut(BaseModel):
     guard: str
     slot: str | None
     override: OverrideNoteOut | None
+    # an `introduction` wait (S5): the day its patch test starts, or it joins the routine
+    available_on: date | None = None
 
 
 class WarningOut(BaseModel):

@@ -1,4 +1,5 @@
-"""A user's shelf: the products they own, with batch, expiry and patch-test state."""
+"""A user's shelf: the products they own, with batch, expiry, patch-test state and the day each
+joined the routine."""
 
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ class ShelfFields(SQLModel):
     opened_on: date | None = None
     pao_months: int | None = Field(default=None, ge=1, le=120)
     patch_test: PatchTest = PatchTest.pending
+    # the day it joined the routine: set for a product already in use, so it is not patch tested
+    # or queued again (S5); left empty, the engine introduces it (app/scheduling/onboarding.py)
+    introduced_on: date | None = None
 
 
 class ShelfItem(ShelfFields, table=True):
@@ -49,6 +53,7 @@ class ShelfItemUpdate(SQLModel):
     opened_on: date | None = None
     pao_months: int | None = Field(default=None, ge=1, le=120)
     patch_test: PatchTest | None = None
+    introduced_on: date | None = None
 
     @model_validator(mode="after")
     def _patch_test_not_null(self) -> ShelfItemUpdate:

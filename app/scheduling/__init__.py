@@ -9,9 +9,12 @@ Where things live:
   product flags, `flags_from_inci`).
 - classify.py: what a product is (retinoid kind, exfoliant, BPO, vitamin C, irritants...).
 - candidates.py: the classified products the engine works with (shelf items, added products).
-- guards.py: pregnancy, oral retinoids, conditions, avoid list, expiry, patch test, procedures.
+- guards.py: pregnancy, oral retinoids, conditions, avoid list, expiry, procedures.
 - guard_screen.py: the guards run over a day's candidates with the overrides they allow, and the
   first date a product is usable (the retinoid grid's anchor).
+- onboarding.py: how a new product joins: patch-test steps, one new active at a time, the basics
+  never withheld (S2, S5, S6).
+- sensitive_care.py: what reactive skin is told (S7).
 - interactions.py: I1-I8, the slots a product may never take (L4, PP4, L5), and placement of
   products into the morning and evening.
 - rotation.py: night types, the retinoid ramp, the history, exfoliant nights.

@@ -8,7 +8,7 @@ on alternate nights still needs sunscreen every morning.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 from app.scheduling.candidates import Candidate
@@ -26,11 +26,14 @@ def day_advisories(
     on: date,
     settings: EngineSettings,
     recovery_until: date | None = None,
+    joined: Mapping[Candidate, date] | None = None,
 ) -> list[Warning]:
+    """`joined`: the day a new product joins the routine (onboarding.py), when not the day it was
+    added."""
     warnings = [
         *_sun(state, in_use, used),
         *_exosome_quality(used),
-        *_skipped_patch_tests(used, on, settings),
+        *_skipped_patch_tests(used, on, settings, joined or {}),
     ]
     if state is Pregnancy.breastfeeding and any(_treatment(c) for c in in_use):
         warnings.append(
@@ -165,9 +168,9 @@ def _exosome_quality(used: Sequence[Candidate]) -> list[Warning]:
 
 
 def _skipped_patch_tests(
-    used: Sequence[Candidate], on: date, settings: EngineSettings
+    used: Sequence[Candidate], on: date, settings: EngineSettings, joined: Mapping[Candidate, date]
 ) -> list[Warning]:
-    """During the patch-test period after adding a leave-on product whose test was skipped."""
+    """During the patch-test period after a leave-on product whose test was skipped joins."""
     window = timedelta(days=settings.patch_test_days)
     return [
         Warning(
@@ -182,5 +185,5 @@ def _skipped_patch_tests(
         if c.item is not None
         and c.item.patch_test is PatchTest.skipped
         and not c.traits.wash
-        and on < c.item.added_on + window
+        and on < joined.get(c, c.item.added_on) + window
     ]

@@ -145,6 +145,7 @@ class Traits(NamedTuple):
     bpo: bool
     vitamin_c: bool
     l_ascorbic: bool
+    l_ascorbic_percent: float | None  # P10: "strong" L-ascorbic acid
     copper_peptide: bool
     peptide: bool
     hydroquinone: bool
@@ -158,7 +159,7 @@ class Traits(NamedTuple):
     rosacea_irritants: tuple[str, ...]
     fragrance: bool
     dye: bool
-    # takes part in some interaction (I1-I8, S5); two products without it never conflict
+    # takes part in some interaction (I1-I8, S4a); two products without it never conflict
     reactive: bool
     # every lower-cased name a user could put on an avoid list
     terms: frozenset[str]
@@ -193,7 +194,7 @@ class Traits(NamedTuple):
 
     @property
     def irritant_active(self) -> bool:
-        """An active that counts toward stacking on high-sensitivity skin (S5)."""
+        """An active that counts toward stacking on high-sensitivity skin (S4a)."""
         return (
             self.retinoid is not None
             or self.exfoliant
@@ -231,7 +232,10 @@ def classify(product: Product) -> Traits:
     salicylic = [p for c, n, p in actives if c is ActiveClass.bha or _SALICYLIC.search(n)]
     glycolic = [p for c, n, p in actives if _GLYCOLIC.search(n)]
     vitamin_c = [n for c, n, _ in actives if c is ActiveClass.vitamin_c]
-    l_ascorbic = any(_L_ASCORBIC.match(name) for name in vitamin_c)
+    l_ascorbic_percents = [
+        p for c, n, p in actives if c is ActiveClass.vitamin_c and _L_ASCORBIC.match(n)
+    ]
+    l_ascorbic = bool(l_ascorbic_percents)
     bpo = ActiveClass.benzoyl_peroxide in classes or "benzoyl_peroxide" in found
     hydroquinone = ActiveClass.hydroquinone in classes or "hydroquinone" in found
     exosome = (
@@ -296,6 +300,7 @@ def classify(product: Product) -> Traits:
         bpo=bpo,
         vitamin_c=bool(vitamin_c),
         l_ascorbic=l_ascorbic,
+        l_ascorbic_percent=_max_percent(l_ascorbic_percents),
         copper_peptide=copper,
         peptide=peptide,
         hydroquinone=hydroquinone,

@@ -1,7 +1,9 @@
 """What each step says: amount, wait after it, instructions and the rules behind them.
 
-Cited numbers carry their rule id (pea-sized R2, 1/2 + 1/2 teaspoon SUN2, 20-30 min L6, 15 min
-L5). Waits nothing cites come from EngineSettings and are labelled configurable defaults.
+Cited numbers carry their rule id (pea-sized R2, just over 1/2 teaspoon SUN2, 20-30 min L6, 15
+min L5). Waits nothing cites come from EngineSettings and are labelled configurable defaults. The
+texts are written with their citations; `rules.plain` turns them into the plain sentences a user
+reads (L8).
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ from app.scheduling.classify import TREATMENT_KINDS, Exfoliation, RetinoidKind, 
 from app.scheduling.guards import Hit
 from app.scheduling.inputs import EngineSettings, ExosomeSource, Override, Slot
 from app.scheduling.plan import NightType, OverrideNote, Step, StepKind, StepSource
-from app.scheduling.rules import DEFAULT, label_defaults
+from app.scheduling.rules import DEFAULT, plain
 
+# SUN2: one amount, stated once
+SUNSCREEN_AMOUNT = (
+    "just over 1/2 teaspoon (about 2.5-3 ml) for face and neck together, or two finger lengths "
+    "for the face"
+)
 _AMOUNTS: dict[StepKind, str] = {
     StepKind.cleanse: "a hazelnut-sized amount",
     StepKind.toner: "a few drops or one pad",
@@ -29,7 +36,7 @@ _AMOUNTS: dict[StepKind, str] = {
     StepKind.moisturiser: "a fingertip-sized amount",
     StepKind.oil: "2-3 drops",
     StepKind.mask: "an even layer",
-    StepKind.spf: "1/2 teaspoon for the face + 1/2 teaspoon for neck and ears",
+    StepKind.spf: SUNSCREEN_AMOUNT,
 }
 _PEA = "a pea-sized amount for the whole face"
 # what the exosomes come from, in words a user reads without a glossary
@@ -104,7 +111,7 @@ def steps_for(
                 product=current.step_product,
                 amount=_amount(current.traits, protects),
                 wait_after_seconds=seconds,
-                instructions=label_defaults(" ".join(sentences)),
+                instructions=plain(" ".join(sentences)),
                 rule_ids=tuple(sorted(set(rules))),
                 source=StepSource.override if override is not None else StepSource.engine,
                 override=OverrideNote.of(override) if override is not None else None,
@@ -281,8 +288,7 @@ def _exosome(current: Candidate) -> tuple[list[str], list[str]]:
 
 def _sunscreen(traits: Traits, day: DayNotes) -> tuple[list[str], list[str]]:
     sentences = [
-        "The last step of the morning (L5): 1/2 teaspoon for the face and 1/2 teaspoon for neck "
-        "and ears (SUN2).",
+        f"The last step of the morning (L5): {SUNSCREEN_AMOUNT} (SUN2).",
         "Reapply at least every 2 h outdoors and after swimming or sweating (SUN1).",
     ]
     rules = ["L5", "SUN1", "SUN2"]

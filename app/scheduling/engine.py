@@ -13,6 +13,7 @@ guards per pregnancy state, the retinoid grid and the history) is done once per 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -41,6 +42,13 @@ from app.scheduling.inputs import (
     latest_active,
 )
 from app.scheduling.interactions import Option, Tonight, place
+from app.scheduling.onboarding import (
+    barrier_care,
+    first_days,
+    onboarding_warnings,
+    patch_test_steps,
+    with_patch_tests,
+)
 from app.scheduling.ordering import apply_reorders, arrange
 from app.scheduling.overrides import (
     DayOverrides,
@@ -57,6 +65,8 @@ from app.scheduling.plan import (
     Warning,
 )
 from app.scheduling.rotation import Rotation, build_rotation, pick_exfoliant, pick_retinoid
+from app.scheduling.rules import plain
+from app.scheduling.sensitive_care import fragrance_notes, moisturiser_warnings
 
 _GUARD_ORDER = {guard: index for index, guard in enumerate(Guard)}
 # The warnings a user must see first: P1 above everything.
@@ -134,6 +144,8 @@ class _Planner:
         self.guards = GuardScreen(profile, self.facts, self.candidates, self.overrides, settings)
         self.touched = self.guards.touched
         self._profile_warnings: dict[tuple[Pregnancy, bool], list[Warning]] = {}
+        self.barrier_care = barrier_care(profile)  # S6, S7
+        self.joined = {c: intro.joins_on for c, intro in self.guards.intros.items()}
         self.rotation = self._rotation(traits, history)
 
     # --- shared across days ---------------------------------------------------------------
@@ -184,8 +196,8 @@ class _Planner:
         tonight = self._tonight(on, screen.options)
         placement = place(screen.options, tonight)
         notes = self._notes(on, state, tonight, overrides, screen)
-        am = self._slot_steps(Slot.am, placement.am, overrides, notes)
-        pm = self._slot_steps(Slot.pm, placement.pm, overrides, notes)
+        am = self._slot_steps(Slot.am, placement.am, overrides, notes, screen)
+        pm = self._slot_steps(Slot.pm, placement.pm, overrides, notes, screen)
 
         # nothing leaves silently: a usable product that got no step says why
         left_out = {**screen.left_out, **placement.left_out}
@@ -195,6 +207,9 @@ class _Planner:
             if c not in used and c in left_out:
                 excluded.append(exclusion(c, left_out[c]))
         warnings = [*self._warnings_for_profile(on, state), *screen.warnings]
+        warnings.extend(onboarding_warnings(screen.untested))
+        if self.barrier_care:
+            warnings.extend(moisturiser_warnings(screen.in_use))
         warnings.extend(
             day_advisories(
                 state=state,
@@ -204,6 +219,7 @@ class _Planner:
                 recovery_until=self.rotation.recovery_until(on),
                 on=on,
                 settings=self.settings,
+                joined=self.joined,
             )
         )
         warnings.extend(
@@ -290,9 +306,14 @@ class _Planner:
         placed: Sequence[Candidate],
         overrides: DayOverrides,
         notes: DayNotes,
+        screen: DayScreen,
     ) -> tuple[Step, ...]:
         ordered, moved = apply_reorders(slot, arrange(slot, placed), overrides.reorders)
-        return steps_for(slot, ordered, notes, moved)
+        steps = steps_for(slot, ordered, notes, moved)
+        if self.sensitive:
+            steps = fragrance_notes(steps, placed)  # S7
+        steps = first_days(steps, screen.untested, self.barrier_care)  # S5, S6
+        return with_patch_tests(patch_test_steps(screen.patch_tests), steps)  # S2
 
 
 def _refusals(override: Override, traits: dict[UUID, Traits]) -> tuple[str, ...]:
@@ -328,6 +349,11 @@ def _plan(
             e.reason,
         )
     )
+    # L8: the messages a user reads carry no rule ids (most have none to strip)
+    warnings = [
+        w if (message := plain(w.message)) == w.message else replace(w, message=message)
+        for w in warnings
+    ]
     warnings.sort(key=lambda w: (_WARNING_ORDER.get(w.code, 9), w.code, w.message))
     cited = {rule for step in (*am, *pm) for rule in step.rule_ids}
     cited.update(e.rule_id for e in excluded)

@@ -2,12 +2,14 @@
 used at all.
 
 `GuardScreen.day` runs every guard over one day's candidates (static guards per pregnancy
-state, the dated ones: expiry, patch test, procedures, pauses) and applies what the day's
-overrides may change there: a removal, an `add`'s slot, a confirmation of a confirmable guard
-(O2), a frequency (O3). `GuardScreen.first_usable` asks the same guards ahead of time, for the
-rotation's anchor: the first date the static guards and the patch test let a product in, if
-ever. Both read the same valid overrides; a property test pins them together (a product in use
-on a day was usable by then: tests/scheduling/test_guard_screen.py).
+state, the dated ones: expiry, procedures, pauses) and applies what the day's overrides may
+change there: a removal, an `add`'s slot, a confirmation of a confirmable guard (O2), a
+frequency (O3). A new shelf item that passes the guards then follows its onboarding
+(onboarding.py, S2, S5, S6): waiting its turn, on its test spot, or on the face.
+`GuardScreen.first_usable` asks the same questions ahead of time, for the rotation's anchor: the
+first date the static guards and the onboarding let a product in, if ever. Both read the same
+valid overrides; a property test pins them together (a product in use on a day was usable by
+then: tests/scheduling/test_guard_screen.py).
 """
 
 from __future__ import annotations
@@ -18,20 +20,14 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from app.scheduling.candidates import Candidate
-from app.scheduling.guards import (
-    Hit,
-    ProfileFacts,
-    dated_hits,
-    first_patch_ready,
-    needs_patch_test,
-    static_hits,
-)
+from app.scheduling.guards import Hit, ProfileFacts, dated_hits, static_hits
 from app.scheduling.inputs import EngineSettings, Override, OverrideAction, Pregnancy, Profile, Slot
 from app.scheduling.interactions import Option
+from app.scheduling.onboarding import Intro, PatchTestDay, covered, schedule, waiting
 from app.scheduling.overrides import DayOverrides, slot_hit
 from app.scheduling.plan import Exclusion, Guard, OverrideNote, Warning
 from app.scheduling.rotation import Rotation
-from app.scheduling.rules import DEFAULT
+from app.scheduling.rules import DEFAULT, plain
 
 _CONFIRMING = (OverrideAction.confirm, OverrideAction.add)
 
@@ -55,6 +51,10 @@ class GuardScreen:
         self.settings = settings
         self.touched = {pid for o in overrides if (pid := o.target) is not None}
         self._static: dict[Pregnancy, list[tuple[Hit, ...]]] = {}
+        # S2, S5, S6: how each new shelf item joins (onboarding.py)
+        self.intros = schedule(candidates, profile, overrides, settings, self.allowed_from)
+        # the basics whose patch test depends on what else is usable that day are screened last
+        self._deferred = {c for c, intro in self.intros.items() if intro.roles}
         nights = settings.mask_nights_per_week
         self._off_mask_night = (
             f"Not a mask night: a face mask takes up to {nights} "
@@ -63,15 +63,17 @@ class GuardScreen:
         )
 
     def first_usable(self, c: Candidate) -> date | None:
-        """When the static guards and the patch test first let the product in, if ever."""
+        """When the static guards and the onboarding first let the product in, if ever."""
+        allowed = self.allowed_from(c)
+        intro = self.intros.get(c)
+        # a basic may be on the face from day 1, when nothing else fills its role (S6)
+        if allowed is None or intro is None or intro.roles:
+            return allowed
+        return max(allowed, intro.joins_on)
+
+    def allowed_from(self, c: Candidate) -> date | None:
+        """When the static guards first let the product in, if ever."""
         start = c.since
-        if c.item is not None and needs_patch_test(c.item, c.traits):
-            shortens = [
-                o
-                for o in self.overrides
-                if o.action is OverrideAction.shorten_patch_test and o.product_id == c.product.id
-            ]
-            start = first_patch_ready(c.item, self.settings, shortens)
         hits = static_hits(c.traits, self.facts, self.profile.pregnancy)
         if not hits:
             return start
@@ -96,7 +98,7 @@ class GuardScreen:
     ) -> DayScreen:
         """Run every guard over the day's products and apply the overrides they allow."""
         screen = DayScreen()
-        for c, static in zip(self.candidates, self._static_for(state), strict=True):
+        for c, static in self._order(on, state):
             pid = c.product.id
             touched = pid in self.touched
             add = overrides.adds.get(pid) if touched else None
@@ -105,16 +107,7 @@ class GuardScreen:
             if c.since > on:
                 continue  # not on the shelf yet
             screen.present.append(c)
-            hits = [
-                *static,
-                *dated_hits(
-                    c,
-                    on,
-                    self.settings,
-                    shorten=overrides.shortens.get(pid) if touched else None,
-                    pauses=overrides.pauses,
-                ),
-            ]
+            hits = [*static, *dated_hits(c, on, pauses=overrides.pauses)]
             slots, once = c.traits.slots, c.traits.once
             lifted: tuple[Hit, ...] = ()
             acknowledging = None
@@ -131,6 +124,9 @@ class GuardScreen:
             closed = {hit.slot for hit in hits}
             slots = tuple(slot for slot in slots if slot not in closed)
             if None in closed or not slots:
+                continue
+            intro = self.intros.get(c) if self.intros else None
+            if intro is not None and on < intro.joins_on and not _onboard(c, intro, on, screen):
                 continue
             if lifted and acknowledging is not None:
                 screen.confirmed[pid] = (acknowledging, lifted)
@@ -159,6 +155,19 @@ class GuardScreen:
             screen.options.append(Option(c, slots, once, added=add is not None))
         return screen
 
+    def _order(self, on: date, state: Pregnancy) -> list[tuple[Candidate, tuple[Hit, ...]]]:
+        """The candidates with their static hits; the basics in their patch-test window last, so
+        that they see which established products are usable that day (S6)."""
+        pairs = list(zip(self.candidates, self._static_for(state), strict=True))
+        if not self._deferred:
+            return pairs
+        late = {
+            c for c in self._deferred if self.intros[c].test_from <= on < self.intros[c].joins_on
+        }
+        if not late:
+            return pairs
+        return [p for p in pairs if p[0] not in late] + [p for p in pairs if p[0] in late]
+
     def _static_for(self, state: Pregnancy) -> list[tuple[Hit, ...]]:
         """Static guard hits per candidate (in `self.candidates` order) for a pregnancy state."""
         found = self._static.get(state)
@@ -180,6 +189,24 @@ class DayScreen:
     warnings: list[Warning] = field(default_factory=list)
     left_out: dict[Candidate, Hit] = field(default_factory=dict)
     confirmed: dict[UUID, tuple[Override, tuple[Hit, ...]]] = field(default_factory=dict)
+    patch_tests: list[PatchTestDay] = field(default_factory=list)  # on the test spot (S2)
+    untested: dict[UUID, Candidate] = field(default_factory=dict)  # basics used untested (S6)
+
+
+def _onboard(c: Candidate, intro: Intro, on: date, screen: DayScreen) -> bool:
+    """A new product before it joins: waiting its turn (S5), on its test spot (S2), or, a basic
+    with no established product of its role usable today, on the face (S6). True when it goes on
+    the face today."""
+    if on < intro.test_from:
+        screen.excluded.append(waiting(c, intro))
+        return False
+    established = [o for o in screen.in_use if o.product.id not in screen.untested]
+    if intro.roles and not covered(c, intro, established):
+        screen.untested[c.product.id] = c
+        return True
+    days = (intro.joins_on - intro.test_from).days
+    screen.patch_tests.append(PatchTestDay(c, intro, (on - intro.test_from).days + 1, days))
+    return False
 
 
 def _removal(override: Override) -> Hit:
@@ -214,12 +241,11 @@ def _confirm(hits: list[Hit], acknowledging: Override | None) -> tuple[list[Hit]
 
 
 def _confirmation_warning(c: Candidate, by: Override, lifted: tuple[Hit, ...]) -> Warning:
-    rules = ", ".join(hit.rule_id for hit in lifted)
     return Warning(
         code="override_confirmed",
         message=(
-            f"{by.author} confirmed {c.name} despite {rules} ({by.reason}); this is a "
-            "recorded warning."
+            f"{by.author} confirmed {c.name} against the usual advice ({by.reason}); this is a "
+            "recorded warning. " + " ".join(hit.reason for hit in lifted)
         ),
         rule_id="O2",
     )
@@ -229,7 +255,7 @@ def exclusion(c: Candidate, hit: Hit) -> Exclusion:
     by = hit.override or c.added_by
     return Exclusion(
         product=c.step_product,
-        reason=hit.reason,
+        reason=plain(hit.reason),  # L8
         rule_id=hit.rule_id,
         guard=hit.guard,
         slot=hit.slot,

@@ -2,8 +2,10 @@
 
 Each guard returns `Hit`s (guard name, rule id, a reason the user can read). Static guards read the
 product and the profile (pregnancy state, oral retinoids, conditions, avoid list) and are computed
-once per pregnancy state; dated guards read the day (expiry, period after opening, patch test,
-procedure pause). Where sources differ the safer reading wins and the reason says so.
+once per pregnancy state; dated guards read the day (expiry, period after opening, procedure
+pause). The patch test is not a guard: a new product is scheduled onto its test spot and into the
+routine by onboarding.py (S2, S5, S6). Where sources differ the safer reading wins and the reason
+says so.
 """
 
 from __future__ import annotations
@@ -11,14 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from app.scheduling.candidates import Candidate
 from app.scheduling.classify import Exfoliation, Traits
 from app.scheduling.inputs import (
-    EngineSettings,
     Override,
-    PatchTest,
     Pregnancy,
     Profile,
     Sensitivity,
@@ -27,7 +27,7 @@ from app.scheduling.inputs import (
 )
 from app.scheduling.plan import Guard, Warning
 
-# Oral retinoids by generic and common brand names (P1, ISO1).
+# Oral retinoids by generic and common brand names (P1, P10).
 _ORAL_RETINOIDS = re.compile(
     r"isotretinoin|acitretin|accutane|roaccutane|absorica|claravis|amnesteem|zenatane|myorisan"
     r"|soriatane|neotigason"
@@ -53,7 +53,7 @@ class Hit:
 
 
 def pregnancy_on(profile: Profile, on: date) -> Pregnancy:
-    """The pregnancy state on a date: a due date in the past ends a pregnancy (P10). The profile
+    """The pregnancy state on a date: a due date in the past ends a pregnancy (P9a). The profile
     cannot say whether the user is now breastfeeding, so the state becomes none and a warning asks
     for an update."""
     if due_date_passed(profile, on):
@@ -77,7 +77,7 @@ def has_condition(profile: Profile, names: frozenset[str]) -> bool:
 
 
 def sensitive(profile: Profile) -> bool:
-    """High sensitivity, rosacea or eczema: the sensitive-skin rules (I5, S4, S5, slow ramp)."""
+    """High sensitivity, rosacea or eczema: the sensitive-skin rules (I5, S4, S4a, slow ramp)."""
     return (
         profile.sensitivity is Sensitivity.high
         or has_condition(profile, ROSACEA)
@@ -133,10 +133,23 @@ def profile_warnings(known: ProfileFacts, on: date) -> list[Warning]:
             Warning(
                 code="oral_retinoid",
                 message=(
-                    "You take an oral retinoid: topical retinoids and exfoliants are left out to "
-                    "avoid stacked irritation. Your prescriber directs your skin care."
+                    "You take an oral retinoid: your routine stays bland (a gentle cleanser, a "
+                    "moisturiser, lip balm and sunscreen); topical retinoids, benzoyl peroxide, "
+                    "exfoliating acids, scrubs and strong vitamin C are paused. Your prescriber "
+                    "directs your skin care."
                 ),
-                rule_id="ISO1",
+                rule_id="P10",
+            )
+        )
+        warnings.append(
+            Warning(
+                code="isotretinoin_photosensitivity",
+                message=(
+                    "Your oral retinoid makes skin burn more easily: sunscreen every morning, "
+                    "reapplied outdoors, and shade at midday. No waxing, dermabrasion or ablative "
+                    "laser until 6 months after your last dose."
+                ),
+                rule_id="P10",
             )
         )
         warnings.append(
@@ -170,7 +183,7 @@ def profile_warnings(known: ProfileFacts, on: date) -> list[Warning]:
                     "longer apply. Please update your profile; if you are breastfeeding, say so "
                     "and the breastfeeding guidance applies."
                 ),
-                rule_id="P10",
+                rule_id="P9a",
             )
         )
     return warnings
@@ -253,21 +266,28 @@ def _confirmable(known: ProfileFacts, state: Pregnancy) -> bool:
     return not known.p1(state)
 
 
+# P10 names "strong" L-ascorbic acid: 10 % and above (and an unstated strength, the safer
+# reading) dries and stings skin that isotretinoin has already thinned
+_STRONG_L_ASCORBIC = 10.0
+
+
 def _oral_retinoid(traits: Traits, known: ProfileFacts) -> Iterable[Hit]:
+    """P10: a bland routine on an oral retinoid. Isotretinoin and acitretin alike: the same
+    class, the same dry, fragile, sun-sensitive skin (the safer reading)."""
     if not known.oral_retinoid:
         return
+    paused = "paused while you take an oral retinoid, which already dries and thins the skin"
     if traits.retinoid is not None:
-        yield Hit(
-            Guard.conflict,
-            "ISO1",
-            "You take an oral retinoid: no topical retinoid on top (stacked irritation).",
-        )
+        yield Hit(Guard.conflict, "P10", f"A topical retinoid on top is {paused}.")
+    if traits.bpo:
+        yield Hit(Guard.conflict, "P10", f"Benzoyl peroxide is {paused}.")
     if traits.exfoliant:
-        yield Hit(
-            Guard.conflict,
-            "ISO1",
-            "You take an oral retinoid: no exfoliants while on it (stacked irritation).",
-        )
+        what = "A scrub" if Exfoliation.scrub in traits.exfoliation else "An exfoliant"
+        yield Hit(Guard.conflict, "P10", f"{what} is {paused}.")
+    if traits.l_ascorbic and (
+        traits.l_ascorbic_percent is None or traits.l_ascorbic_percent >= _STRONG_L_ASCORBIC
+    ):
+        yield Hit(Guard.conflict, "P10", f"Strong vitamin C (L-ascorbic acid) is {paused}.")
 
 
 def _conditions(traits: Traits, known: ProfileFacts) -> Iterable[Hit]:
@@ -307,32 +327,11 @@ def _avoid_list(traits: Traits, known: ProfileFacts) -> Iterable[Hit]:
 # --- dated guards ---------------------------------------------------------------------------
 
 
-def dated_hits(
-    candidate: Candidate,
-    on: date,
-    settings: EngineSettings,
-    *,
-    shorten: Override | None,
-    pauses: Sequence[Override],
-) -> list[Hit]:
+def dated_hits(candidate: Candidate, on: date, *, pauses: Sequence[Override]) -> list[Hit]:
     hits: list[Hit] = []
     item = candidate.item
     if item is not None:
         hits.extend(_expiry(candidate, item, on))
-        ready = patch_ready_on(item, settings, shorten)
-        if needs_patch_test(item, candidate.traits) and on < ready:
-            days = (ready - item.added_on).days
-            span = "7-10 days" if days == settings.patch_test_days == 7 else f"{days} days"
-            hits.append(
-                Hit(
-                    Guard.patch_test,
-                    "S2",
-                    "New product: patch test it first. Apply it twice daily to a "
-                    f"quarter-sized spot on the inner arm for {span}; introduce it if there is no "
-                    f"reaction by {ready}.",
-                    override=shorten,
-                )
-            )
     traits = candidate.traits
     for pause in pauses:
         targeted = (
@@ -369,28 +368,3 @@ def _expiry(candidate: Candidate, item: ShelfItem, on: date) -> Iterable[Hit]:
             f"Opened on {item.opened_on}: past its {item.pao_months}-month period after "
             f"opening ({end}).",
         )
-
-
-def needs_patch_test(item: ShelfItem, traits: Traits) -> bool:
-    """S2: a pending product waits, except a rinse-off cleanser (soaps are not use-tested; a
-    rinse-off mask stays on long enough to be tested)."""
-    return item.patch_test is PatchTest.pending and not traits.wash
-
-
-def patch_ready_on(item: ShelfItem, settings: EngineSettings, shorten: Override | None) -> date:
-    days = settings.patch_test_days
-    if shorten is not None and shorten.patch_test_days is not None:
-        days = shorten.patch_test_days
-    return item.added_on + timedelta(days=days)
-
-
-def first_patch_ready(
-    item: ShelfItem, settings: EngineSettings, shortens: Sequence[Override]
-) -> date:
-    """The first date the patch test lets a pending item in, under any shortening override."""
-    ready = patch_ready_on(item, settings, None)
-    for shorten in shortens:
-        day = max(patch_ready_on(item, settings, shorten), shorten.starts_on)
-        if shorten.active_on(day):
-            ready = min(ready, day)
-    return ready

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
@@ -156,13 +156,18 @@ class ShelfItem:
     opened_on: date | None = None
     pao_months: int | None = None
     patch_test: PatchTest = PatchTest.pending
+    # the day it joined the routine (S5): set, it is an established product that is never sent
+    # back to a patch test or the introduction queue; None, onboarding.py schedules it
+    introduced_on: date | None = None
+    # when it was put on the shelf: the order a user added things in orders their introduction
+    added_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Profile:
     sensitivity: Sensitivity = Sensitivity.medium
     conditions: frozenset[str] = frozenset()
-    # not read by any rule yet: the barrier rules (next issue) key on concerns
+    # "barrier" (a damaged skin barrier) is read by S6 and S7 (onboarding.py, sensitive_care.py)
     concerns: frozenset[str] = frozenset()
     pregnancy: Pregnancy = Pregnancy.none
     due_date: date | None = None
@@ -257,6 +262,11 @@ class EngineSettings:
     """Configurable defaults (grade U in RULES.md); a response labels them as such."""
 
     patch_test_days: int = 7
+    # S2 allows 7-10 days: the longer test for reactive skin (high sensitivity, eczema, rosacea,
+    # contact dermatitis), where a late reaction is likelier
+    sensitive_patch_test_days: int = 10
+    # S5: days between two new actives joining the routine
+    introduction_days: int = 14
     exosome_wait_seconds: int = 60
     spf_set_seconds: int = 15 * 60
     tretinoin_dry_wait_seconds: int = 20 * 60

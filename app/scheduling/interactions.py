@@ -12,7 +12,7 @@ and a product is left out of a day only when no slot is left for it:
 3. `admit` says whether tonight takes a product at all (retinoids only on retinoid nights, one
    exfoliant on exfoliant nights, nothing irritating and no rinse-off mask on recovery
    nights...); `clash` says whether a product already in the slot conflicts with it (I1-I5,
-   I7, I8, S5, DUP1). I6 (vitamin C with niacinamide) is deliberately not a conflict.
+   I7, I8, S4a, DUP1). I6 (vitamin C with niacinamide) is deliberately not a conflict.
 4. Two products of one role (two moisturisers) take one slot each: the evening tries them in a
    rotated order. Every usable product left out of both slots is returned with the reason of
    its last refusal, so nothing is dropped silently.
@@ -263,5 +263,5 @@ def _interaction(a: Traits, b: Traits, sensitive: bool) -> tuple[Guard, str, str
     if a.exfoliant and b.exfoliant:
         return conflict, "I8", "Never two exfoliants in one routine"
     if sensitive and a.irritant_active and b.irritant_active:
-        return Guard.sensitivity, "S5", "Sensitive skin: one active per routine"
+        return Guard.sensitivity, "S4a", "Sensitive skin: one active per routine"
     return None

@@ -10,7 +10,7 @@ by the engine (a malformed override is ignored with a warning). Validity codes:
 - missing_reason, invalid_window, missing_product, missing_frequency, invalid_frequency,
   missing_wait, missing_position, missing_patch_test_days: the override is incomplete;
 - guard_not_overridable: the product is kept out by a guard no override lifts (P1 with an oral
-  retinoid, P4, P7, conditions, the avoid list, ISO1; O2);
+  retinoid, P4, P7, conditions, the avoid list, P10; O2);
 - warning_not_acknowledged: P2, P3 or P9 may be confirmed only with an acknowledged warning (O2);
 - nothing_to_confirm: a `confirm` for a product no guard keeps out;
 - retinoid_in_am (L4), exfoliant_in_am (PP4, SUN3), sunscreen_in_pm (L5): the slot is forbidden;

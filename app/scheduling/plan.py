@@ -23,6 +23,8 @@ class StepKind(StrEnum):
     oil = "oil"
     mask = "mask"
     spf = "spf"
+    # S2: a new product on its test spot (inner arm), not on the face
+    patch_test = "patch_test"
 
 
 class NightType(StrEnum):
@@ -40,6 +42,7 @@ class Guard(StrEnum):
     conflict = "conflict"
     expiry = "expiry"
     patch_test = "patch_test"
+    introduction = "introduction"  # S5: waiting for its turn to be introduced
     procedure = "procedure"
     avoid_list = "avoid_list"
     override = "override"
@@ -97,6 +100,8 @@ class Exclusion:
     guard: Guard
     slot: Slot | None = None
     override: OverrideNote | None = None
+    # when the product starts its patch test or joins the routine (an `introduction` wait)
+    available_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)

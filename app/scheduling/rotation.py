@@ -13,7 +13,7 @@ Night types, in order of precedence:
    nights).
 5. basic: none of the above.
 
-The retinoid grid (R1, R5, S5). The grid starts at its anchor: the first date a retinoid on the
+The retinoid grid (R1, R5, S4a). The grid starts at its anchor: the first date a retinoid on the
 shelf becomes usable (added on, plus the patch-test period while pending, after a due date or a
 clinician's confirmation where pregnancy excludes it). From the anchor the ramp sets the interval
 between retinoid nights by the number of days since the anchor:

@@ -2,9 +2,14 @@
 
 Grade U rules are configurable defaults, never presented as cited rules: their text says so, and
 `Rule.configurable_default` lets a response label them. Grades keep RULES.md's spelling ("A/C",
-"B-"); "policy" marks the project's own decisions. Ids R7, P10 and S5 number the unnumbered lines
-of RULES.md's R, P and S sections; EXO1, EXO2, ISO1, AV1, DUP1 and O3 are policies the engine
-needs an id for; MK1 (face masks) is common practice RULES.md is silent on.
+"B-"); "policy" marks the project's own decisions. Ids R7, P9a and S4a number the unnumbered lines
+of RULES.md's R, P and S sections (P9a: pregnancy is a dated state; S4a: high sensitivity);
+EXO1, EXO2, AV1, DUP1 and O3 are policies the engine needs an id for; MK1 (face masks) is common
+practice RULES.md is silent on.
+
+The sentences a user reads carry no rule ids or grades (L8): `plain` strips the citations the
+engine's texts are written with, and says "a common default, not a cited rule" where one of them
+is grade U. The ids travel in `rule_ids`, `rule_id` and `rules`.
 """
 
 from __future__ import annotations
@@ -60,6 +65,13 @@ _CATALOGUE = (
         "peptides by night), moisturiser, SPF every morning; wait about 60 s after the exosome "
         "serum.",
         "Seed 002 (blog routine)",
+    ),
+    _rule(
+        "L8",
+        "policy",
+        "Step texts speak plain language: rule ids and grades go with the rules, not in the "
+        "sentence a user reads.",
+        "RULES.md L8",
     ),
     _rule(
         "L3a",
@@ -255,11 +267,20 @@ _CATALOGUE = (
         "Seed 002; FDA public safety notification 2019",
     ),
     _rule(
-        "P10",
+        "P9a",
         "policy",
         "Pregnancy is a dated state: after the due date the pregnancy rules stop and the profile "
         "needs updating.",
         "RULES.md P section",
+    ),
+    _rule(
+        "P10",
+        "C",
+        "Oral isotretinoin (or acitretin): a bland routine of gentle cleanser, moisturiser, lip "
+        "care and SPF; topical retinoids, benzoyl peroxide, AHA/BHA, scrubs and strong L-ascorbic "
+        "acid are paused; waxing, dermabrasion and ablative laser wait 6 months; "
+        "photosensitivity every day.",
+        "Isotretinoin medication guide; AAD; DermNet",
     ),
     # S: sensitivity, rosacea, eczema
     _rule(
@@ -273,7 +294,7 @@ _CATALOGUE = (
         "S2",
         "C/B",
         "Patch test a new leave-on product: twice daily on a quarter-sized spot on the inner arm "
-        "for 7-10 days.",
+        "for 7-10 days; rinse-off cleansers are not use-tested.",
         "AAD 2021; Skin Health Institute; DAG study",
     ),
     _rule(
@@ -290,10 +311,33 @@ _CATALOGUE = (
         "Common practice; AAD (scrubs)",
     ),
     _rule(
-        "S5",
+        "S4a",
         "U",
         "High sensitivity: one active per routine, the slowest retinoid ramp, buffering allowed.",
         "Common practice",
+    ),
+    _rule(
+        "S5",
+        "C",
+        "Introduce one new active at a time, about 2 weeks apart, so a reaction can be traced; "
+        "the basics (cleanser, moisturiser, sunscreen) are in the routine from day 1 and a new "
+        "active starts as a patch test.",
+        "AAD; DermNet",
+    ),
+    _rule(
+        "S6",
+        "policy",
+        "Sunscreen is never withheld for a pending patch test: a new one is patch tested while an "
+        "established one is used, and used at once when there is no other; the same for the only "
+        "cleanser and moisturiser of skin with eczema or a damaged barrier.",
+        "RULES.md S6 (sunburn risk outweighs the contact-allergy risk)",
+    ),
+    _rule(
+        "S7",
+        "C",
+        "Eczema or a damaged barrier needs a moisturiser; with high sensitivity, a fragranced or "
+        "essential-oil leave-on product is said so in its step.",
+        "National Eczema Association; AAD",
     ),
     # PP: procedures
     _rule(
@@ -327,8 +371,10 @@ _CATALOGUE = (
     _rule(
         "SUN2",
         "C",
-        "At least 1/2 teaspoon of sunscreen for the face and another 1/2 for neck and ears.",
-        "BAD teaspoon rule",
+        "Just over 1/2 teaspoon of sunscreen (about 2.5-3 ml) for the face and neck together, or "
+        "two finger lengths for the face.",
+        "Schneider, Clin Exp Dermatol 2002 (teaspoon rule, as used by the BAD); two finger "
+        "lengths as the equivalent lay measure",
     ),
     _rule(
         "SUN3",
@@ -400,13 +446,6 @@ _CATALOGUE = (
         "Seed 002; RULES.md clinical stance",
     ),
     _rule(
-        "ISO1",
-        "policy",
-        "On oral isotretinoin or acitretin: no topical retinoids or exfoliants (stacked "
-        "irritation); the prescriber directs skin care.",
-        "RULES.md P1 and PP2 context",
-    ),
-    _rule(
         "AV1",
         "policy",
         "Never use a product with an ingredient on the user's avoid list.",
@@ -424,20 +463,24 @@ _CATALOGUE = (
 RULES: dict[str, Rule] = {rule.id: rule for rule in _CATALOGUE}
 
 
-# a parenthesised list of rule ids in user-facing text: "(L3)", "(I2, I8)"
-_CITATION = re.compile(r"\(([A-Z][A-Za-z0-9]*(?:, [A-Z][A-Za-z0-9]*)*)\)")
+COMMON_DEFAULT = "a common default, not a cited rule"
+# a parenthesised list of rule ids in the engine's texts, "(L3)", "(I2, I8)", "(L2, configurable
+# default)", with the space before it
+_CITATION = re.compile(r" ?\(([A-Z][A-Za-z0-9]*(?:, [A-Z][A-Za-z0-9]*)*)(?:, " + DEFAULT + r")?\)")
 
 
-# instructions repeat from day to day: a bounded memo keeps the regex off the per-day path
+# texts repeat from day to day: a bounded memo keeps the regex off the per-day path
 @lru_cache(maxsize=4096)
-def label_defaults(text: str) -> str:
-    """Mark every citation of a grade U rule in user-facing text as a configurable default, so
-    that common practice never reads as a cited rule: "(L3)" -> "(L3, configurable default)"."""
+def plain(text: str) -> str:
+    """The sentence a user reads (L8): rule citations removed, and where a cited rule (or a
+    setting) is a grade U default, plain words that say so."""
 
-    def label(match: re.Match[str]) -> str:
+    def cite(match: re.Match[str]) -> str:
         ids = match.group(1).split(", ")
-        if any(rule_id in RULES and RULES[rule_id].configurable_default for rule_id in ids):
-            return f"({match.group(1)}, {DEFAULT})"
-        return match.group(0)
+        if not all(rule_id in RULES for rule_id in ids):
+            return match.group(0)  # not a citation: "(SPF)" stays
+        if DEFAULT in match.group(0) or any(RULES[i].configurable_default for i in ids):
+            return f" ({COMMON_DEFAULT})"
+        return ""
 
-    return _CITATION.sub(label, text)
+    return _CITATION.sub(cite, text).replace(DEFAULT, COMMON_DEFAULT)

@@ -78,6 +78,8 @@ def shelf(rows: Iterable[ShelfItem]) -> tuple[engine.ShelfItem, ...]:
             opened_on=row.opened_on,
             pao_months=row.pao_months,
             patch_test=engine.PatchTest(row.patch_test),
+            introduced_on=row.introduced_on,
+            added_at=row.created_at,
         )
         for row in rows
     )

@@ -35,7 +35,7 @@ from app.services import routine_inputs
 MAX_DAYS = 62
 # Part of every routine ETag. Bump when the plan for the same inputs can change: a rule, the
 # text of a step, warning or exclusion, or the order of anything listed.
-ENGINE_VERSION = "3"
+ENGINE_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,8 @@ class RoutineInputs:
                  sorted(profile.oral_medications), sorted(profile.avoid_ingredients)],
                 # products have no update path: an id names their content
                 [[item.id, item.product.id, item.added_on, item.batch, item.expires_on,
-                  item.opened_on, item.pao_months, item.patch_test] for item in self.shelf],
+                  item.opened_on, item.pao_months, item.patch_test, item.introduced_on]
+                 for item in self.shelf],
                 # overrides are immutable once stored; withdrawing one removes it from the list
                 [override.id for override in self.overrides],
             ]
@@ -242,6 +243,7 @@ def _exclusion(exclusion: Exclusion) -> dict[str, Any]:
         "guard": exclusion.guard.value,
         "slot": exclusion.slot.value if exclusion.slot else None,
         "override": _override(exclusion.override),
+        "available_on": exclusion.available_on.isoformat() if exclusion.available_on else None,
     }
 
 

@@ -54,14 +54,19 @@ def item(
     *,
     added_on: date = START,
     patch_test: PatchTest = PatchTest.passed,
+    established: bool | None = None,
     **fields: object,
 ) -> ShelfItem:
+    """A shelf item; established (in the routine since it was added) unless its patch test is
+    pending or `established=False` puts it through onboarding (S2, S5)."""
+    if established is None:
+        established = patch_test is not PatchTest.pending
     return ShelfItem(
         id=uuid5(_NS, f"item:{p.name}:{added_on}"),
         product=p,
         added_on=added_on,
         patch_test=patch_test,
-        **fields,
+        **{"introduced_on": added_on if established else None, **fields},  # type: ignore[arg-type]
     )
 
 

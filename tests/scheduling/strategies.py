@@ -169,16 +169,17 @@ def _pool() -> list[Product]:
 POOL = _pool()
 product_indexes = st.integers(0, len(POOL) - 1)
 
-# How a bottle stands, one draw: (expires, (opened, PAO months), patch test, batch), days from
-# the start date.
+# How a bottle stands, one draw: (expires, (opened, PAO months), patch test, batch, established),
+# days from the start date; an established bottle joined the routine the day it was added.
 _EXPIRES = [None, None, -20, -1, 0, 30, 400]
 _OPENED = [None, None, (-400, 12), (-200, 6), (-30, 6)]
 _BOTTLES = [
-    (expires, opened, patch, batch)
+    (expires, opened, patch, batch, established)
     for expires in _EXPIRES
     for opened in _OPENED
     for patch in PatchTest
     for batch in (True, False)
+    for established in (True, False)
 ]
 
 
@@ -188,7 +189,8 @@ def shelves(base: date, max_size: int = 20) -> st.SearchStrategy[list[ShelfItem]
 
     def items(rows: list[tuple]) -> list[ShelfItem]:
         shelf = []
-        for position, (index, added, (expires, opened, patch, batch)) in enumerate(rows):
+        for position, (index, added, bottle) in enumerate(rows):
+            expires, opened, patch, batch, established = bottle
             shelf.append(
                 ShelfItem(
                     id=UUID(int=1000 + position),
@@ -199,6 +201,7 @@ def shelves(base: date, max_size: int = 20) -> st.SearchStrategy[list[ShelfItem]
                     opened_on=None if opened is None else base + timedelta(days=opened[0]),
                     pao_months=None if opened is None else opened[1],
                     patch_test=patch,
+                    introduced_on=base + timedelta(days=added) if established else None,
                 )
             )
         return shelf

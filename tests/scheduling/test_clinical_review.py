@@ -63,7 +63,7 @@ def test_sun1_an_spf_moisturiser_is_the_morning_sunscreen() -> None:
     assert names(plan, Slot.am) == ["Gentle Cleanser", "Squalane", "Veil Cream SPF 30"]
     last = plan.am[-1]
     assert last.kind is StepKind.spf
-    assert "1/2 teaspoon" in last.amount
+    assert "just over 1/2 teaspoon" in last.amount
     assert last.wait_after_seconds == 15 * 60
     assert "L5" in last.rule_ids
     assert "no_sunscreen" not in codes(plan)

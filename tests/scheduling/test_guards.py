@@ -1,8 +1,8 @@
-"""Conditions, sensitivity, the avoid list, expiry and the patch test: S1-S5, AV1, E1, E2."""
+"""Conditions, sensitivity, the avoid list, expiry and the patch test: S1-S4a, AV1, E1, E2."""
 
 from datetime import timedelta
 
-from app.scheduling import Category, OverrideAction, PatchTest, Profile, Sensitivity, Slot
+from app.scheduling import Category, PatchTest, Profile, Sensitivity, Slot
 from tests.scheduling.factories import (
     ADAPALENE,
     AZELAIC,
@@ -22,7 +22,6 @@ from tests.scheduling.factories import (
     excluded,
     item,
     names,
-    override,
     product,
 )
 
@@ -61,13 +60,13 @@ def test_s4_no_scrubs_with_rosacea_or_eczema() -> None:
     assert not any(e.rule_id == "S4" for e in build(SCRUB).excluded)
 
 
-def test_s5_high_sensitivity_puts_one_active_in_a_routine() -> None:
+def test_s4a_high_sensitivity_puts_one_active_in_a_routine() -> None:
     sensitive = Profile(sensitivity=Sensitivity.high)
     plan = build(VITAMIN_C, AZELAIC, BPO, NIACINAMIDE, profile=sensitive)
     for slot in (Slot.am, Slot.pm):
         actives = set(names(plan, slot)) & {"C Serum", "Azelaic 10", "BPO 2.5"}
         assert len(actives) <= 1
-    assert ("sensitivity", "S5") in excluded(plan, BPO)
+    assert ("sensitivity", "S4a") in excluded(plan, BPO)
     relaxed = build(VITAMIN_C, AZELAIC, NIACINAMIDE)
     assert {"C Serum", "Azelaic 10"} <= set(names(relaxed, Slot.am))
 
@@ -103,35 +102,6 @@ def test_e2_expired_sunscreen_is_left_out_citing_e2() -> None:
     plan = build(item(SPF, expires_on=ON - timedelta(days=1)))
     assert excluded(plan, SPF) == [("expiry", "E2")]
     assert "no_sunscreen" in codes(plan)
-
-
-def test_s2_a_new_leave_on_product_waits_for_its_patch_test() -> None:
-    pending = item(MOISTURISER, added_on=ON - timedelta(days=3), patch_test=PatchTest.pending)
-    plan = build(pending)
-    assert excluded(plan, MOISTURISER) == [("patch_test", "S2")]
-    reason = plan.excluded[0].reason
-    assert "quarter-sized spot on the inner arm" in reason
-    assert str(ON + timedelta(days=4)) in reason
-    assert used(build(pending, on=ON + timedelta(days=4))) == {"Plain Cream"}
-
-
-def test_s2_rinse_off_cleansers_are_not_patch_tested_but_rinse_off_masks_are() -> None:
-    pending = item(CLEANSER, added_on=ON, patch_test=PatchTest.pending)
-    assert used(build(pending)) == {"Gentle Cleanser"}
-    mask = product("Clay Mask", Category.mask, rinse_off=True)
-    plan = build(item(mask, added_on=ON, patch_test=PatchTest.pending))
-    assert excluded(plan, mask) == [("patch_test", "S2")]
-
-
-def test_s2_a_dermatologist_may_shorten_the_patch_test() -> None:
-    pending = item(MOISTURISER, added_on=ON - timedelta(days=2), patch_test=PatchTest.pending)
-    shorten = override(
-        OverrideAction.shorten_patch_test,
-        MOISTURISER,
-        starts_on=ON - timedelta(days=2),
-        patch_test_days=2,
-    )
-    assert used(build(pending, overrides=(shorten,))) == {"Plain Cream"}
 
 
 def test_s2_a_skipped_patch_test_is_used_with_a_warning() -> None:

@@ -53,7 +53,7 @@ def test_mk1_a_mask_takes_at_most_its_weekly_cap_of_evenings() -> None:
     assert "Sleeping Mask" not in names(tuesday, Slot.pm)
     assert excluded(tuesday, SLEEP_MASK) == [("conflict", "MK1")]
     reason = next(e.reason for e in tuesday.excluded if e.product.id == SLEEP_MASK.id)
-    assert "configurable default" in reason
+    assert "a common default, not a cited rule" in reason
     # the cap is a setting
     once = span(CLEANSER, SLEEP_MASK, days=28, settings=EngineSettings(mask_nights_per_week=1))
     assert per_week(once, "Sleeping Mask") == [1, 1, 1, 1]
@@ -107,7 +107,7 @@ def test_mk1_a_rinse_off_mask_is_rinsed_off_after_its_label_time() -> None:
     assert "MK1" in plan.rule_ids
     assert "about 10-15 min" in step.instructions
     assert "rinse it off" in step.instructions
-    assert "before the next steps (MK1, configurable default)" in step.instructions
+    assert "before the next steps (a common default, not a cited rule)" in step.instructions
 
 
 def test_mk1_a_leave_on_mask_goes_last_over_the_moisturiser() -> None:

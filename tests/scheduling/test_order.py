@@ -63,7 +63,7 @@ def test_l2_oil_goes_on_after_the_moisturiser() -> None:
     assert names(plan, Slot.am) == ["Plain Cream", "Squalane"]
     oil = plan.am[1]
     assert "L2" in oil.rule_ids
-    assert "configurable default" in oil.instructions
+    assert "a common default, not a cited rule" in oil.instructions
 
 
 def test_l3_exosome_serum_waits_about_a_minute_as_a_configurable_default() -> None:
@@ -71,7 +71,10 @@ def test_l3_exosome_serum_waits_about_a_minute_as_a_configurable_default() -> No
     exosome = plan.am[0]
     assert exosome.kind is StepKind.exosome_serum
     assert exosome.wait_after_seconds == 90
-    assert "90 s before antioxidants or niacinamide (configurable default)" in exosome.instructions
+    assert (
+        "90 s before antioxidants or niacinamide (a common default, not a cited rule)"
+        in exosome.instructions
+    )
     assert "damp skin" in exosome.instructions
     assert "L3" in exosome.rule_ids
 
@@ -106,9 +109,15 @@ def test_sun1_sunscreen_step_says_reapply_every_two_hours() -> None:
     assert "SUN1" in spf.rule_ids
 
 
-def test_sun2_sunscreen_amount_is_half_a_teaspoon_for_face_and_neck() -> None:
+def test_sun2_sunscreen_amount_is_just_over_half_a_teaspoon_for_face_and_neck_together() -> None:
     spf = build(SPF).am[0]
-    assert spf.amount == "1/2 teaspoon for the face + 1/2 teaspoon for neck and ears"
+    amount = (
+        "just over 1/2 teaspoon (about 2.5-3 ml) for face and neck together, or two finger "
+        "lengths for the face"
+    )
+    assert spf.amount == amount
+    assert amount in spf.instructions  # the sentence and the amount say the same
+    assert "neck and ears" not in spf.instructions  # the doubled rule is gone
     assert "SUN2" in spf.rule_ids
 
 
@@ -133,7 +142,7 @@ def test_l6_toner_stays_before_a_non_tretinoin_retinoid() -> None:
 def test_uncited_waits_are_labelled_configurable_defaults_and_the_last_step_has_none() -> None:
     plan = build(CLEANSER, MOISTURISER)
     assert plan.pm[0].wait_after_seconds == 30
-    assert "(configurable default)" in plan.pm[0].instructions
+    assert "(a common default, not a cited rule)" in plan.pm[0].instructions
     assert plan.pm[-1].wait_after_seconds == 0
 
 

@@ -1,4 +1,4 @@
-"""Pregnancy, trying to conceive, breastfeeding and oral retinoids: P1-P10, ISO1, PP2."""
+"""Pregnancy, trying to conceive, breastfeeding and oral retinoids: P1-P10, P9a, PP2."""
 
 from datetime import timedelta
 
@@ -24,6 +24,7 @@ from tests.scheduling.factories import (
     CLEANSER,
     EXOSOME,
     HYDROQUINONE,
+    MOISTURISER,
     ON,
     RETINOL,
     RETINYL,
@@ -37,6 +38,7 @@ from tests.scheduling.factories import (
     names,
     override,
     product,
+    span,
 )
 
 PREGNANT = Profile(pregnancy=Pregnancy.pregnant, retinoid_experience=RetinoidExperience.experienced)
@@ -163,7 +165,7 @@ def test_p9_exosome_serum_is_left_out_in_pregnancy_unless_confirmed_with_acknowl
     assert "override_confirmed" in codes(plan)
 
 
-def test_p10_a_past_due_date_ends_the_pregnancy_rules_and_asks_for_an_update() -> None:
+def test_p9a_a_past_due_date_ends_the_pregnancy_rules_and_asks_for_an_update() -> None:
     profile = Profile(
         pregnancy=Pregnancy.pregnant,
         due_date=ON - timedelta(days=1),
@@ -172,19 +174,41 @@ def test_p10_a_past_due_date_ends_the_pregnancy_rules_and_asks_for_an_update() -
     after = build(RETINOL, profile=profile)
     assert "Retinol 0.3" in used(after)
     assert "due_date_passed" in codes(after)
-    assert "P10" in after.rule_ids
+    assert "P9a" in after.rule_ids
     before = build(RETINOL, profile=profile, on=ON - timedelta(days=1))
     assert excluded(before, RETINOL) == [("pregnancy", "P2")]
     assert "due_date_passed" not in codes(before)
 
 
-def test_iso1_oral_isotretinoin_leaves_out_topical_retinoids_and_exfoliants() -> None:
+def test_p10_oral_isotretinoin_keeps_a_bland_routine_and_pauses_the_irritants() -> None:
     profile = Profile(oral_medications=frozenset({"Accutane"}))
-    plan = build(ADAPALENE, BHA, CLEANSER, profile=profile)
-    assert used(plan) == {"Gentle Cleanser"}
-    assert excluded(plan, ADAPALENE) == [("conflict", "ISO1")]
-    assert excluded(plan, BHA) == [("conflict", "ISO1")]
+    strong_c = product("C 20", Category.serum, (A.vitamin_c, "l-ascorbic acid", 20))
+    unstated_c = product("C Plain", Category.serum, (A.vitamin_c, "ascorbic acid"))
+    gentle_c = product("SAP 5", Category.serum, (A.vitamin_c, "sodium ascorbyl phosphate", 5))
+    scrub = product("Scrub", Category.exfoliant, physical_scrub=True, rinse_off=True)
+    shelf = (ADAPALENE, BHA, BPO, strong_c, unstated_c, gentle_c, scrub, CLEANSER, SPF)
+    plan = build(*shelf, MOISTURISER, profile=profile)
+    assert used(plan) == {"Gentle Cleanser", "SAP 5", "Plain Cream", "Mineral SPF50"}
+    for paused in (ADAPALENE, BHA, BPO, strong_c, unstated_c, scrub):
+        assert excluded(plan, paused) == [("conflict", "P10")], paused.name
+    reasons = {e.product.name: e.reason for e in plan.excluded}
+    assert "paused while you take an oral retinoid" in reasons["BPO 2.5"]
+    assert "P10" not in reasons["BPO 2.5"]  # L8: the id is in rule_id, not the sentence
     assert "oral_retinoid" in codes(plan)
+    # photosensitivity, every day it applies
+    for day in span(*shelf, profile=profile, days=3):
+        warning = next(w for w in day.warnings if w.code == "isotretinoin_photosensitivity")
+        assert warning.rule_id == "P10"
+        assert "sunscreen" in warning.message
+
+
+def test_p10_does_not_weaken_p1_with_pregnancy() -> None:
+    profile = Profile(oral_medications=frozenset({"isotretinoin"}), pregnancy=Pregnancy.pregnant)
+    confirm = override(OverrideAction.confirm, ADAPALENE, acknowledge_warning=True)
+    plan = build(ADAPALENE, BPO, CLEANSER, profile=profile, overrides=(confirm,))
+    assert plan.warnings[0].rule_id == "P1"
+    assert "Adapalene 0.1" not in used(plan)
+    assert ("conflict", "P10") in excluded(plan, BPO)
 
 
 def test_pp2_isotretinoin_user_is_told_which_procedures_wait() -> None:

@@ -6,6 +6,7 @@ that stops working fails here.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 from app.scheduling import (
     RULES,
     DayPlan,
+    Guard,
     LogEntry,
     Override,
     OverrideAction,
@@ -24,16 +26,23 @@ from app.scheduling import (
     Product,
     Profile,
     ShelfItem,
+    Slot,
+    Step,
     StepKind,
     build_day,
     build_days,
 )
 from app.scheduling.classify import Exfoliation, RetinoidKind, Traits, classify
 from app.scheduling.rotation import shapes_plan
-from tests.scheduling.strategies import dates, histories, overrides, profiles, shelves
+from tests.scheduling.strategies import POOL, dates, histories, overrides, profiles, shelves
 
 DAYS = 14
 ORAL_RETINOIDS = ("isotretinoin", "acitretin")
+# every rule id of the catalogue as a word, and a grade in brackets ("[U]", "[A/C]")
+RULE_ID = re.compile(
+    r"\b(?:" + "|".join(sorted(map(re.escape, RULES), key=len, reverse=True)) + r")\b"
+)
+GRADE = re.compile(r"\[(?:A|B|C|U)[^\]]*\]|configurable default")
 
 
 @dataclass(frozen=True)
@@ -55,9 +64,23 @@ class World:
 
 
 @st.composite
-def worlds(draw: st.DrawFn, *, with_overrides: bool) -> World:
+def worlds(draw: st.DrawFn, *, with_overrides: bool, new_sunscreen: bool = False) -> World:
     start = draw(dates)
     shelf = draw(shelves(start))
+    if new_sunscreen:
+        # a sunscreen added around the start, in any state, beside whatever else the shelf has
+        spf = draw(st.sampled_from([p for p in POOL if classify(p).sunscreen]))
+        added = start + timedelta(days=draw(st.integers(-10, 10)))
+        patch, established = draw(st.sampled_from(list(PatchTest))), draw(st.booleans())
+        shelf.append(
+            ShelfItem(
+                id=UUID(int=999),
+                product=spf,
+                added_on=added,
+                patch_test=patch,
+                introduced_on=added if established else None,
+            )
+        )
     return World(
         profile=draw(profiles(start)),
         shelf=shelf,
@@ -78,8 +101,13 @@ def catalogue(world: World) -> dict[UUID, Traits]:
     return {p.id: classify(p) for p in products}
 
 
+def face(steps: tuple[Step, ...]) -> list[Step]:
+    """The face routine: patch tests go on the test spot (S2), not the face."""
+    return [step for step in steps if step.kind is not StepKind.patch_test]
+
+
 def check_slots(plan: DayPlan, traits: dict[UUID, Traits]) -> None:
-    for slot_steps in (plan.am, plan.pm):
+    for slot_steps in (face(plan.am), face(plan.pm)):
         found = [traits[step.product.id] for step in slot_steps]
         assert sum(t.retinoid is not None for t in found) <= 1
         assert sum(t.exfoliant for t in found) <= 1, "I8: two exfoliants in one routine"
@@ -90,7 +118,7 @@ def check_slots(plan: DayPlan, traits: dict[UUID, Traits]) -> None:
                     assert not (x.retinoid and y.exfoliant), "I2: retinoid with an exfoliant"
                     assert not (x.vitamin_c and y.bpo), "I3: vitamin C with BPO"
                     assert not (x.retinoid is RetinoidKind.tretinoin and y.bpo), "I1"
-    morning = [traits[step.product.id] for step in plan.am]
+    morning = [traits[step.product.id] for step in face(plan.am)]
     assert not any(t.retinoid is not None for t in morning), "L4: retinoid in the morning"
     # an acid wash may cleanse in the morning; exfoliants that stay on the skin may not
     assert not any(t.timed_exfoliant for t in morning)
@@ -98,6 +126,11 @@ def check_slots(plan: DayPlan, traits: dict[UUID, Traits]) -> None:
     if spf:
         assert spf == [len(plan.am) - 1], "L5: sunscreen not last"
     assert all(step.kind is not StepKind.spf for step in plan.pm)
+    tested = {step.product.id for step in (*plan.am, *plan.pm) if step.kind is StepKind.patch_test}
+    on_face = {step.product.id for step in (*face(plan.am), *face(plan.pm))}
+    assert not tested & on_face, "a product on its test spot and on the face"
+    excluded = {e.product.id for e in plan.excluded}
+    assert not tested & excluded, "a patch-test step is not an exclusion"
 
 
 def check_hard_guards(world: World, plan: DayPlan, traits: dict[UUID, Traits]) -> None:
@@ -138,22 +171,71 @@ def check_accounting(world: World, plan: DayPlan) -> None:
     assert set(plan.rule_ids) <= RULES.keys()
 
 
+def basic(t: Traits) -> bool:
+    """A sunscreen, or a cleanser or moisturiser without an irritating active (S5, S6)."""
+    return t.sunscreen or (
+        t.kind in (StepKind.cleanse, StepKind.moisturiser)
+        and not (t.irritant_active or t.exosome or t.copper_peptide)
+    )
+
+
 def check_dated_guards(world: World, plan: DayPlan, traits: dict[UUID, Traits]) -> None:
-    """A used shelf product has at least one bottle that is in date and past its patch test."""
+    """A product on the face has at least one bottle that is in date and past its patch test,
+    unless it is a basic used untested because nothing else can fill its role (S5, S6)."""
     if world.overrides:
         return  # an override may add the product or shorten its patch test
-    for step in (*plan.am, *plan.pm):
+    for step in (*face(plan.am), *face(plan.pm)):
         bottles = [item for item in world.shelf if item.product.id == step.product.id]
+        t = traits[step.product.id]
         assert any(
             item.added_on <= plan.on
             and (item.expires_on is None or plan.on <= item.expires_on)
             and (
                 item.patch_test is not PatchTest.pending
-                or traits[step.product.id].rinse_off
+                or item.introduced_on is not None
+                or t.wash
+                or basic(t)
                 or plan.on >= item.added_on + timedelta(days=7)
             )
             for item in bottles
         )
+
+
+# Guards that may keep a sunscreen out of the morning; the patch test and the introduction
+# queue never may (S6).
+HARD = {Guard.pregnancy, Guard.condition, Guard.expiry, Guard.avoid_list, Guard.procedure}
+
+
+def check_sunscreen(world: World, plan: DayPlan, traits: dict[UUID, Traits]) -> None:
+    """S6: a sunscreen on the shelf that no hard guard (or a dermatologist) keeps out of the
+    morning means a sunscreen in the morning routine."""
+    held = {
+        e.product.id
+        for e in plan.excluded
+        if e.slot in (None, Slot.am) and (e.guard in HARD or e.override is not None)
+    }
+    candidates = [
+        item
+        for item in world.shelf
+        if item.added_on <= plan.on
+        and traits[item.product.id].sunscreen
+        # a sunscreen with a retinoid on its label is evening-only (L4): never a morning one
+        and Slot.am in traits[item.product.id].slots
+        and item.product.id not in held
+    ]
+    if candidates:
+        assert any(traits[step.product.id].sunscreen for step in face(plan.am)), "S6"
+
+
+def check_plain_language(plan: DayPlan) -> None:
+    """L8: no rule id or grade in a sentence a user reads."""
+    texts = [step.instructions for step in (*plan.am, *plan.pm)]
+    texts += [step.amount for step in (*plan.am, *plan.pm)]
+    texts += [e.reason for e in plan.excluded]
+    texts += [w.message for w in plan.warnings]
+    for text in texts:
+        assert not RULE_ID.search(text), text
+        assert not GRADE.search(text), text
 
 
 @given(worlds(with_overrides=False))
@@ -202,6 +284,21 @@ def test_overrides_never_bypass_the_guards(world: World) -> None:
                     and (o.product_id == step.product.id or o.product == step.product)
                     for o in world.overrides
                 )
+
+
+@given(worlds(with_overrides=True, new_sunscreen=True))
+def test_s6_a_sunscreen_no_hard_guard_keeps_out_is_in_the_morning(world: World) -> None:
+    """Whatever the patch tests and the introduction queue (S2, S5), and whatever a
+    dermatologist sends, a usable sunscreen reaches the morning routine."""
+    traits = catalogue(world)
+    for plan in world.plans():
+        check_sunscreen(world, plan, traits)
+
+
+@given(worlds(with_overrides=True))
+def test_l8_no_rule_id_or_grade_in_what_a_user_reads(world: World) -> None:
+    for plan in world.plans():
+        check_plain_language(plan)
 
 
 @given(worlds(with_overrides=True))

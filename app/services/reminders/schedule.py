@@ -54,7 +54,7 @@ from app.local_time import due_instant, in_quiet_hours, parse_hhmm, wall_time
 from app.models.profiles import Profile
 from app.models.reminders import Reminder, ReminderSettings, ReminderStatus
 from app.scheduling.inputs import Slot
-from app.scheduling.plan import DayPlan, NightType, Step
+from app.scheduling.plan import DayPlan, NightType, Step, StepKind
 from app.services import routines
 
 logger = logging.getLogger("regimen.reminders")
@@ -98,6 +98,8 @@ def reminder_text(plan: DayPlan, slot: Slot) -> tuple[str, str]:
 
 def _step_line(step: Step) -> str:
     line = f"{step.order}. {step.product.name}"
+    if step.kind is StepKind.patch_test:
+        line += " (patch test on your arm)"  # S2: not on the face
     if step.wait_after_seconds >= 60:
         line += f" (wait {round(step.wait_after_seconds / 60)} min)"
     return line
