@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from limits import parse_many
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105 - a known placeholder, refused below
@@ -24,6 +25,33 @@ class Settings(BaseSettings):
     service_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     sqlite_busy_timeout_ms: int = 5000
     log_level: str = "INFO"
+    # Argon2 runs in worker threads; this many at once, so a login flood cannot take every core.
+    password_hash_concurrency: int = Field(default=2, ge=1, le=64)
+    # Attempts on POST /v1/auth/token (per account and per client address) and on register (per
+    # address), in the `limits` notation ("10/minute"). memory:// keeps counts per process;
+    # redis://host:port shares them between workers.
+    login_rate_limit_account: str = "10/minute"
+    login_rate_limit_address: str = "30/minute"
+    register_rate_limit_address: str = "10/minute"
+    rate_limit_storage: str = "memory://"
+
+    @field_validator(
+        "login_rate_limit_account", "login_rate_limit_address", "register_rate_limit_address"
+    )
+    @classmethod
+    def _rate_limit_notation(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '10/minute': {value!r}") from exc
+        return value
+
+    @field_validator("rate_limit_storage")
+    @classmethod
+    def _rate_limit_storage(cls, value: str) -> str:
+        if not value.startswith(("memory://", "redis://", "rediss://")):
+            raise ValueError("REGIMEN_RATE_LIMIT_STORAGE must be memory:// or redis://host:port")
+        return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

@@ -11,6 +11,7 @@ from app import problems
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.observability import Metrics, ObservabilityMiddleware, configure_logging
+from app.rate_limit import AttemptLimiter
 from app.routers import (
     auth,
     calendar,
@@ -23,6 +24,7 @@ from app.routers import (
     routines,
     shelf,
 )
+from app.security import configure_hashing
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> FastAPI:
@@ -52,6 +54,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.attempt_limiter = AttemptLimiter(settings)
+    configure_hashing(concurrency=settings.password_hash_concurrency)
     app.state.metrics = Metrics()
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     problems.install(app)
