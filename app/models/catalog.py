@@ -12,13 +12,14 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import JSONList, created_at_field, id_field
 from app.scheduling.inputs import ActiveClass, Category, ExosomeSource, FilterType
+from app.validation import StrictFlag, Text
 
 
 class ActiveIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     class_: ActiveClass = Field(alias="class")
-    name: str = Field(min_length=1, max_length=80)
+    name: Text = Field(min_length=1, max_length=80)
     percent: float | None = Field(default=None, ge=0, le=100)
 
 
@@ -67,6 +68,20 @@ class Product(ProductBase, table=True):
 
 class ProductCreate(ProductBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    name: Text = Field(min_length=1, max_length=200)
+    brand: Text = Field(default="", max_length=120)
+    inci: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=200
+    )
+    fragrance: StrictFlag = False
+    essential_oils: StrictFlag = False
+    alcohol_denat: StrictFlag = False
+    physical_scrub: StrictFlag = False
+    gmp_certified: StrictFlag | None = None
+    batch_on_label: StrictFlag | None = None
+    expiry_on_label: StrictFlag | None = None
+    rinse_off: StrictFlag | None = None
 
 
 class ProductPublic(ProductBase):

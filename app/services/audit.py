@@ -22,10 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app import clock
-from app.errors import Conflict, Unprocessable
+from app.errors import Conflict
 from app.models.accounts import User
 from app.models.audit import GENESIS_HASH, AuditAction, AuditRecord
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import cursor_int, decode_cursor, encode_cursor
 
 # namespace of the advisory locks taken here (two-key form: namespace, patient)
 _LOCK_NAMESPACE = 0x41554449  # "AUDI"
@@ -121,9 +121,8 @@ async def list_records(
     """Newest first; the cursor is the last seq returned."""
     query = select(AuditRecord).where(col(AuditRecord.patient_id) == patient_id)
     if cursor is not None:
-        (before_seq,) = decode_cursor(cursor, arity=1)
-        if not isinstance(before_seq, int) or isinstance(before_seq, bool):
-            raise Unprocessable("cursor is not one this service issued", code="invalid_cursor")
+        (raw_seq,) = decode_cursor(cursor, arity=1)
+        before_seq = cursor_int(raw_seq)
         query = query.where(col(AuditRecord.seq) < before_seq)
     rows = list(await session.scalars(query.order_by(col(AuditRecord.seq).desc()).limit(limit + 1)))
     if len(rows) <= limit:
