@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     login_rate_limit_address: str = "30/minute"
     register_rate_limit_address: str = "10/minute"
     rate_limit_storage: str = "memory://"
+    # requests with a larger body get 413 before it is read (the largest real body is a
+    # product with 200 INCI names, well under 100 KiB)
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     @field_validator(
         "login_rate_limit_account", "login_rate_limit_address", "register_rate_limit_address"

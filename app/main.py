@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app import problems
+from app.body_limit import BodyLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import create_engine, create_sessionmaker
 from app.observability import Metrics, ObservabilityMiddleware, configure_logging
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.state.attempt_limiter = AttemptLimiter(settings)
     configure_hashing(concurrency=settings.password_hash_concurrency)
     app.state.metrics = Metrics()
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     problems.install(app)
     for module in (
