@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import secrets
 from functools import lru_cache
 from typing import Literal
 
 from limits import parse_many
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105 - a known placeholder, refused below
@@ -56,6 +57,9 @@ class Settings(BaseSettings):
             raise ValueError("REGIMEN_RATE_LIMIT_STORAGE must be memory:// or redis://host:port")
         return value
 
+    # True when no secret was configured and this process made its own (see below)
+    _ephemeral_secret: bool = PrivateAttr(default=False)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production" and (
@@ -65,7 +69,17 @@ class Settings(BaseSettings):
                 "REGIMEN_SECRET_KEY must be set to a random value of at least 32 characters "
                 "outside development"
             )
+        if self.secret_key == PLACEHOLDER_SECRET:
+            # The placeholder is public: a token signed with it must never verify. Without a
+            # configured key, this process signs with a random one (its tokens end with it,
+            # and other workers or processes do not accept them); create_app warns loudly.
+            self.secret_key = secrets.token_urlsafe(48)
+            self._ephemeral_secret = True
         return self
+
+    @property
+    def ephemeral_secret(self) -> bool:
+        return self._ephemeral_secret
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,11 +28,19 @@ from app.routers import (
 )
 from app.security import configure_hashing
 
+logger = logging.getLogger("regimen")
+
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> FastAPI:
     """Build the app. With manage_database=False the caller (tests) sets app.state.engine and
     app.state.sessionmaker itself."""
     settings = settings or get_settings()
+    if settings.ephemeral_secret:
+        logger.warning(
+            "REGIMEN_SECRET_KEY is not set: signing tokens with a random key made by this "
+            "process. Tokens stop working when it exits and are not accepted by other workers. "
+            "Set REGIMEN_SECRET_KEY (production refuses to start without it)."
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
