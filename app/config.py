@@ -11,6 +11,9 @@ from pydantic import AliasChoices, Field, PrivateAttr, field_validator, model_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105 - a known placeholder, refused below
+# Signs the audit trail only where no key is configured outside production: it keeps the
+# server and the CLI in agreement on a development machine, and it anchors nothing.
+DEVELOPMENT_AUDIT_KEY = "regimen-development-audit-key"
 
 
 class Settings(BaseSettings):
@@ -22,6 +25,10 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("REGIMEN_DATABASE_URL", "DATABASE_URL"),
     )
     secret_key: str = PLACEHOLDER_SECRET
+    # HMAC key of the audit trail (each record's hash, and verify-audit's checkpoints); falls
+    # back to REGIMEN_SECRET_KEY. Keep it out of the database's reach: whoever holds it can
+    # re-sign an edited trail.
+    audit_key: str | None = Field(default=None, min_length=32)
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     service_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
     sqlite_busy_timeout_ms: int = 5000
@@ -80,6 +87,15 @@ class Settings(BaseSettings):
     @property
     def ephemeral_secret(self) -> bool:
         return self._ephemeral_secret
+
+    @property
+    def audit_signing_key(self) -> bytes:
+        if self.audit_key is not None:
+            return self.audit_key.encode()
+        if not self._ephemeral_secret:
+            return self.secret_key.encode()
+        # a per-process key would make every other process's records look forged
+        return DEVELOPMENT_AUDIT_KEY.encode()
 
     @property
     def is_sqlite(self) -> bool:
