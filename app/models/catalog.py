@@ -19,8 +19,12 @@ class ActiveIn(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     class_: ActiveClass = Field(alias="class")
-    name: Text = Field(min_length=1, max_length=80)
+    name: str = Field(min_length=1, max_length=80)
     percent: float | None = Field(default=None, ge=0, le=100)
+
+
+class ActiveCreate(ActiveIn):
+    name: Text = Field(min_length=1, max_length=80)
 
 
 InciName = Annotated[str, Field(min_length=1, max_length=200)]
@@ -74,6 +78,7 @@ class ProductCreate(ProductBase):
     inci: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=200
     )
+    actives: list[ActiveCreate] = Field(default_factory=list, max_length=30)  # type: ignore[assignment]
     fragrance: StrictFlag = False
     essential_oils: StrictFlag = False
     alcohol_denat: StrictFlag = False
