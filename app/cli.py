@@ -1,7 +1,8 @@
 """Admin command line: `python -m app.cli <command>`, against DATABASE_URL.
 
-Commands: create-user, create-service-client, seed-catalog, verify-audit,
-materialise-reminders (for cron, e.g. every 15 minutes).
+Commands: create-user, create-service-client, seed-catalog, verify-audit (prints a signed
+checkpoint; --expect-checkpoint checks an earlier one), sign-audit (once, for records written
+before records were signed), materialise-reminders (for cron, e.g. every 15 minutes).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 import json
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,14 +54,23 @@ async def _seed_catalog(_args: argparse.Namespace) -> dict[str, Any]:
     return {"added": await _in_transaction(catalog.seed_catalog)}
 
 
-async def _verify_audit(_args: argparse.Namespace) -> dict[str, Any]:
-    """OK, or the first broken link (exit code 1): an altered or deleted record."""
-    result: audit.Verification = await _in_transaction(audit.verify)
+async def _verify_audit(args: argparse.Namespace) -> dict[str, Any]:
+    """OK and a new checkpoint, or (exit code 1) the first broken link (an altered or deleted
+    record, or a missing or wrong HMAC) or an earlier checkpoint the trail no longer matches."""
+    result: audit.Verification = await _in_transaction(
+        lambda s: audit.verify(
+            s, expect=args.expect_checkpoint, settle=timedelta(seconds=args.settle_seconds)
+        )
+    )
     report: dict[str, Any] = {
         "ok": result.ok,
         "records": result.records,
         "patients": result.patients,
     }
+    if result.checkpoint is not None:
+        report["checkpoint"] = result.checkpoint
+    if result.expected is not None:
+        report["expected_checkpoint"] = result.expected
     if result.broken is not None:
         report["broken"] = {
             "patient_id": str(result.broken.patient_id),
@@ -68,6 +79,13 @@ async def _verify_audit(_args: argparse.Namespace) -> dict[str, Any]:
             "problem": result.broken.problem,
         }
     return report
+
+
+async def _sign_audit(_args: argparse.Namespace) -> dict[str, Any]:
+    signed = await _in_transaction(audit.sign_unsigned)
+    if signed < 0:
+        return {"ok": False, "error": "a chain is broken; run verify-audit and investigate first"}
+    return {"ok": True, "signed": signed}
 
 
 def _positive(value: str) -> int:
@@ -118,7 +136,22 @@ def _parser() -> argparse.ArgumentParser:
     seed.set_defaults(run=_seed_catalog)
 
     verify = commands.add_parser("verify-audit", help="check every audit hash chain")
+    verify.add_argument(
+        "--expect-checkpoint",
+        help="a checkpoint printed by an earlier run (kept elsewhere): detects deleted records",
+    )
+    verify.add_argument(
+        "--settle-seconds",
+        type=int,
+        default=60,
+        help="the new checkpoint covers records older than this (writes in flight are not)",
+    )
     verify.set_defaults(run=_verify_audit)
+
+    sign = commands.add_parser(
+        "sign-audit", help="sign records written before records were signed (once, after 0008)"
+    )
+    sign.set_defaults(run=_sign_audit)
 
     materialise = commands.add_parser(
         "materialise-reminders", help="extend every user's reminder schedule (run from cron)"

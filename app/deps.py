@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -15,6 +15,7 @@ from app.errors import Forbidden, PreconditionRequired, Unauthorized
 from app.models.accounts import Role, ServiceClient, User
 from app.models.overrides import PlanOverride
 from app.models.shelf import ShelfItem
+from app.rate_limit import AttemptLimiter
 from app.security import TokenClaims, read_token
 from app.services import accounts, care_team, overrides, shelf
 
@@ -29,6 +30,24 @@ async def _settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
+
+
+async def _attempt_limiter(request: Request) -> AttemptLimiter:
+    limiter: AttemptLimiter = request.app.state.attempt_limiter
+    return limiter
+
+
+AttemptLimiterDep = Annotated[AttemptLimiter, Depends(_attempt_limiter)]
+
+
+def limit_per_address(rule: str) -> Any:
+    """Count this request against the caller's address (behind a proxy, run uvicorn with
+    --proxy-headers and --forwarded-allow-ips so that this is the client, not the proxy)."""
+
+    async def check(request: Request, limiter: AttemptLimiterDep) -> None:
+        await limiter.hit(rule, request.client.host if request.client else "unknown")
+
+    return Depends(check)
 
 
 async def _claims(

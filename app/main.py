@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from app import problems
+from app.body_limit import BodyLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import create_sessionmaker, engine_from_settings
 from app.observability import Metrics, ObservabilityMiddleware, configure_logging
+from app.rate_limit import AttemptLimiter
 from app.routers import (
     auth,
     calendar,
@@ -24,12 +27,21 @@ from app.routers import (
     routines,
     shelf,
 )
+from app.security import configure_hashing
+
+logger = logging.getLogger("regimen")
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> FastAPI:
     """Build the app. With manage_database=False the caller (tests) sets app.state.engine and
     app.state.sessionmaker itself."""
     settings = settings or get_settings()
+    if settings.ephemeral_secret:
+        logger.warning(
+            "REGIMEN_SECRET_KEY is not set: signing tokens with a random key made by this "
+            "process. Tokens stop working when it exits and are not accepted by other workers. "
+            "Set REGIMEN_SECRET_KEY (production refuses to start without it)."
+        )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,7 +63,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.attempt_limiter = AttemptLimiter(settings)
+    configure_hashing(concurrency=settings.password_hash_concurrency)
     app.state.metrics = Metrics()
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     problems.install(app)
     for module in (

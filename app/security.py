@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import uuid
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
+import anyio.to_thread
 import jwt
+from anyio import CapacityLimiter
 from pwdlib import PasswordHash
 
 from app.config import Settings
@@ -21,15 +25,45 @@ _ALGORITHM = "HS256"
 Subject = Literal["user", "service"]
 
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+# Argon2 is deliberately slow (tens of milliseconds of CPU and memory): on the event loop, a
+# handful of logins per second stalls every other request. It runs in worker threads (argon2-cffi
+# releases the GIL), at most `_hash_slots` at once, process-wide, because the cores are shared by
+# the whole process. One limiter per event loop: anyio's limiter belongs to the loop that made it.
+_hash_slots = 2
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def verify_password(password: str, password_hash: str | None) -> bool:
+def configure_hashing(*, concurrency: int) -> None:
+    global _hash_slots
+    _hash_slots = concurrency
+    for limiter in _limiters.values():
+        limiter.total_tokens = concurrency
+
+
+def _limiter() -> CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = CapacityLimiter(_hash_slots)
+    return limiter
+
+
+def _verify_sync(password: str, password_hash: str | None) -> bool:
     if password_hash is None:
         _hasher.verify(password, _DUMMY_HASH)
         return False
     return _hasher.verify(password, password_hash)
+
+
+async def hash_password(password: str) -> str:
+    return await anyio.to_thread.run_sync(_hasher.hash, password, limiter=_limiter())
+
+
+async def verify_password(password: str, password_hash: str | None) -> bool:
+    """Always costs one Argon2 verification, also for an unknown account (password_hash None)."""
+    return await anyio.to_thread.run_sync(_verify_sync, password, password_hash, limiter=_limiter())
 
 
 def new_client_secret() -> str:

@@ -161,7 +161,16 @@ async def session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterat
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings(environment="test", secret_key=TEST_SECRET, database_url="sqlite://")
+    return Settings(
+        environment="test",
+        secret_key=TEST_SECRET,
+        database_url="sqlite://",
+        # the suite registers and logs in hundreds of people from one address; the limits
+        # themselves are tested with their own settings (tests/api/test_rate_limits.py)
+        login_rate_limit_account="100000/minute",
+        login_rate_limit_address="100000/minute",
+        register_rate_limit_address="100000/minute",
+    )
 
 
 @pytest.fixture

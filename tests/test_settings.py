@@ -28,3 +28,21 @@ def test_workers_default_to_the_cpus_on_postgresql_and_stay_one_on_sqlite(monkey
     assert Settings(database_url="sqlite+aiosqlite:///./x.db", workers=5).web_workers == 1
     with pytest.raises(ValidationError):
         Settings(database_url=postgres, workers=0)
+
+
+def test_without_a_secret_each_process_signs_with_its_own_random_key():
+    first = Settings(environment="development", secret_key=PLACEHOLDER_SECRET)
+    second = Settings(environment="development", secret_key=PLACEHOLDER_SECRET)
+    assert first.secret_key != PLACEHOLDER_SECRET
+    assert len(first.secret_key) >= 32
+    assert first.secret_key != second.secret_key
+    assert first.ephemeral_secret
+    assert not Settings(environment="development", secret_key="y" * 40).ephemeral_secret
+
+
+def test_an_app_without_a_secret_warns_loudly(caplog):
+    from app.main import create_app
+
+    with caplog.at_level("WARNING", logger="regimen"):
+        create_app(Settings(environment="development", secret_key=PLACEHOLDER_SECRET))
+    assert "REGIMEN_SECRET_KEY is not set" in caplog.text

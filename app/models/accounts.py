@@ -10,6 +10,7 @@ from pydantic import ConfigDict, EmailStr
 from sqlmodel import Field, SQLModel
 
 from app.models.base import created_at_field, id_field
+from app.validation import Text
 
 
 class Role(StrEnum):
@@ -34,7 +35,7 @@ class UserRegister(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     email: EmailStr = Field(max_length=320)
-    password: str = Field(min_length=8, max_length=128)
+    password: Text = Field(min_length=8, max_length=128)
 
 
 class UserPublic(SQLModel):

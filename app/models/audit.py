@@ -48,6 +48,9 @@ class AuditRecord(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+    # HMAC-SHA256 of `hash` under the audit key: recomputing hashes after an edit is not enough
+    # to pass verification without the key (null on records written before it existed)
+    mac: str | None = Field(default=None, max_length=64)
 
 
 class AuditRecordPublic(SQLModel):

@@ -10,6 +10,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, created_at_field, id_field
+from app.validation import Text
 
 
 class CareInvite(SQLModel, table=True):
@@ -48,7 +49,7 @@ class InvitePublic(SQLModel):
 class RedeemIn(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    code: str = Field(min_length=1, max_length=64)
+    code: Text = Field(min_length=1, max_length=64)
 
 
 class PersonOut(SQLModel):

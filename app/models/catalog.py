@@ -12,6 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import JSONList, created_at_field, id_field
 from app.scheduling.inputs import ActiveClass, Category, ExosomeSource, FilterType
+from app.validation import StrictFlag, Text
 
 
 class ActiveIn(BaseModel):
@@ -20,6 +21,10 @@ class ActiveIn(BaseModel):
     class_: ActiveClass = Field(alias="class")
     name: str = Field(min_length=1, max_length=80)
     percent: float | None = Field(default=None, ge=0, le=100)
+
+
+class ActiveCreate(ActiveIn):
+    name: Text = Field(min_length=1, max_length=80)
 
 
 InciName = Annotated[str, Field(min_length=1, max_length=200)]
@@ -67,6 +72,21 @@ class Product(ProductBase, table=True):
 
 class ProductCreate(ProductBase):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    name: Text = Field(min_length=1, max_length=200)
+    brand: Text = Field(default="", max_length=120)
+    inci: list[Annotated[Text, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=200
+    )
+    actives: list[ActiveCreate] = Field(default_factory=list, max_length=30)  # type: ignore[assignment]
+    fragrance: StrictFlag = False
+    essential_oils: StrictFlag = False
+    alcohol_denat: StrictFlag = False
+    physical_scrub: StrictFlag = False
+    gmp_certified: StrictFlag | None = None
+    batch_on_label: StrictFlag | None = None
+    expiry_on_label: StrictFlag | None = None
+    rinse_off: StrictFlag | None = None
 
 
 class ProductPublic(ProductBase):

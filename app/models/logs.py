@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Annotated
 
-from pydantic import ConfigDict
+from pydantic import AfterValidator, ConfigDict
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.clock import now_utc
 from app.models.base import UTCDateTime, created_at_field, id_field, utcnow
 from app.scheduling.inputs import Irritation, Slot
+from app.validation import MultilineText, SafeDate, StrictFlag
 
 
 class RoutineLogFields(SQLModel):
@@ -37,8 +40,22 @@ class RoutineLog(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
+# a log is for a day that has begun somewhere: today, or tomorrow east of UTC
+LOG_HORIZON = timedelta(days=1)
+
+
+def _not_in_the_future(value: date) -> date:
+    if value > now_utc().date() + LOG_HORIZON:
+        raise ValueError("cannot log a day that has not begun")
+    return value
+
+
 class RoutineLogIn(RoutineLogFields):
     model_config = ConfigDict(extra="forbid", populate_by_name=False)  # type: ignore[assignment]
+
+    on: Annotated[SafeDate, AfterValidator(_not_in_the_future)] = Field(alias="date")
+    done: StrictFlag
+    note: MultilineText | None = Field(default=None, max_length=500)
 
 
 class RoutineLogPublic(RoutineLogFields):

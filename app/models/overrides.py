@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import JSONList, UTCDateTime, created_at_field, id_field
 from app.models.care_team import PersonOut
 from app.scheduling.inputs import Frequency, OverrideAction, Slot
+from app.validation import MultilineText, SafeDate, StrictFlag
 
 Action = OverrideAction
 
@@ -100,6 +101,11 @@ class PlanOverride(SQLModel, table=True):
 
 class OverrideCreate(OverrideFields):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    reason: MultilineText = Field(min_length=1, max_length=500)
+    starts_on: SafeDate
+    ends_on: SafeDate | None = None
+    acknowledge_warning: StrictFlag = False
 
     @model_validator(mode="after")
     def _consistent(self) -> OverrideCreate:

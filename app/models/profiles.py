@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,8 +13,10 @@ from pydantic import AfterValidator, ConfigDict, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
+from app.clock import now_utc
 from app.models.base import JSONList, UTCDateTime, utcnow
 from app.scheduling.inputs import Pregnancy, RetinoidExperience, Sensitivity
+from app.validation import SafeDate, Text
 
 
 # stored and shown on the profile; no engine rule reads it, so it is not an engine input
@@ -70,9 +72,21 @@ def _normalised(items: list[str]) -> list[str]:
     return sorted(cleaned)
 
 
+# a due date is at most about ten months ahead (a pregnancy lasts about 40 weeks)
+DUE_DATE_HORIZON = timedelta(days=310)
+
+
+def _plausible_due_date(value: date) -> date:
+    if value > now_utc().date() + DUE_DATE_HORIZON:
+        raise ValueError("a due date is at most about ten months ahead")
+    return value
+
+
 TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_valid_zone)]
 LocalTime = Annotated[str, Field(max_length=5), AfterValidator(_valid_hhmm)]
 FreeTerms = Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=50)]
+FreeTermsIn = Annotated[list[Annotated[Text, Field(max_length=80)]], Field(max_length=50)]
+DueDate = Annotated[SafeDate, AfterValidator(_plausible_due_date)]
 
 
 class ProfileBase(SQLModel):
@@ -115,6 +129,10 @@ class ProfileIn(ProfileBase):
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
+    due_date: DueDate | None = None
+    oral_medications: FreeTermsIn = Field(default_factory=list)
+    avoid_ingredients: FreeTermsIn = Field(default_factory=list)
+
     @model_validator(mode="after")
     def _consistent(self) -> ProfileIn:
         if self.due_date is not None and self.pregnancy != Pregnancy.pregnant:
@@ -136,10 +154,10 @@ class ProfilePatch(SQLModel):
     conditions: list[Condition] | None = Field(default=None, max_length=10)
     concerns: list[Concern] | None = Field(default=None, max_length=10)
     pregnancy: Pregnancy | None = None
-    due_date: date | None = None
-    oral_medications: FreeTerms | None = None
+    due_date: DueDate | None = None
+    oral_medications: FreeTermsIn | None = None
     retinoid_experience: RetinoidExperience | None = None
-    avoid_ingredients: FreeTerms | None = None
+    avoid_ingredients: FreeTermsIn | None = None
     timezone: TimeZoneName | None = None
     am_time: LocalTime | None = None
     pm_time: LocalTime | None = None

@@ -18,6 +18,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import UTCDateTime, created_at_field, utcnow
 from app.models.profiles import LocalTime
 from app.scheduling.inputs import Slot
+from app.validation import StrictFlag, Text
 
 
 class ReminderStatus(StrEnum):
@@ -44,7 +45,7 @@ class QuietHours(BaseModel):
 class ReminderSettingsIn(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    enabled: bool
+    enabled: StrictFlag
     # null or absent: follow the profile's am_time / pm_time
     am_time: LocalTime | None = None
     pm_time: LocalTime | None = None
@@ -132,7 +133,7 @@ class ReminderPage(BaseModel):
 class ClaimIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    worker_id: str = Field(min_length=1, max_length=64)
+    worker_id: Text = Field(min_length=1, max_length=64)
     until: AwareDatetime
     max: int = Field(default=50, ge=1, le=200)
 
@@ -150,7 +151,7 @@ class ClaimOut(BaseModel):
 class AckIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    worker_id: str = Field(min_length=1, max_length=64)
+    worker_id: Text = Field(min_length=1, max_length=64)
 
 
 class AckOut(BaseModel):

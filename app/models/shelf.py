@@ -13,6 +13,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from app.models.base import created_at_field, id_field
 from app.models.catalog import Product, ProductPublic
 from app.scheduling.inputs import PatchTest
+from app.validation import SafeDate, Text
 
 
 class ShelfFields(SQLModel):
@@ -42,15 +43,19 @@ class ShelfItem(ShelfFields, table=True):
 class ShelfItemCreate(ShelfFields):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
+    batch: Text | None = Field(default=None, max_length=64)
+    expires_on: SafeDate | None = None
+    opened_on: SafeDate | None = None
+
     product_id: uuid.UUID
 
 
 class ShelfItemUpdate(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    batch: str | None = Field(default=None, max_length=64)
-    expires_on: date | None = None
-    opened_on: date | None = None
+    batch: Text | None = Field(default=None, max_length=64)
+    expires_on: SafeDate | None = None
+    opened_on: SafeDate | None = None
     pao_months: int | None = Field(default=None, ge=1, le=120)
     patch_test: PatchTest | None = None
     introduced_on: date | None = None

@@ -3,7 +3,6 @@ linked patient's plan. Consent is checked once, by the LinkedPatient dependency.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -15,8 +14,9 @@ from app.models.care_team import PatientList, PatientOut, RedeemIn
 from app.models.overrides import OverrideCreate, OverrideList, OverridePublic
 from app.models.profiles import ProfilePublic
 from app.models.routines import RoutineDay, RoutineDays
-from app.routers.params import Cursor, FromDate, Limit, ToDate
+from app.routers.params import Cursor, FromDate, Limit, OnDate, ToDate
 from app.services import audit, care_team, overrides, profiles, routines
+from app.validation import MultilineText
 
 router = APIRouter(prefix="/v1/patients", tags=["dermatologists"])
 
@@ -54,9 +54,9 @@ async def read_patient_profile(
 
 @router.get("/{patient_id}/routine", response_model=RoutineDay)
 async def read_patient_routine(
-    request: Request, patient: LinkedPatient, session: SessionDep, date: date | None = None
+    request: Request, patient: LinkedPatient, session: SessionDep, on: OnDate = None
 ) -> Response:
-    return cached_json(request, await routines.routine_day(session, user=patient, on=date))
+    return cached_json(request, await routines.routine_day(session, user=patient, on=on))
 
 
 @router.get("/{patient_id}/routine/days", response_model=RoutineDays)
@@ -95,7 +95,7 @@ async def delete_override(
     dermatologist: Dermatologist,
     session: SessionDep,
     if_match: IfMatchRequired,
-    reason: Annotated[str | None, Query(min_length=1, max_length=500)] = None,
+    reason: Annotated[MultilineText | None, Query(min_length=1, max_length=500)] = None,
 ) -> None:
     """Withdraw an override (kept for history, recorded in the audit trail). If-Match is required
     as for POST; `reason` is optional and recorded."""

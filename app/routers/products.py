@@ -12,6 +12,7 @@ from app.models.catalog import ProductCreate, ProductList, ProductPublic
 from app.routers.params import Cursor, Limit
 from app.scheduling import Category
 from app.services import catalog
+from app.validation import Text
 
 router = APIRouter(prefix="/v1/products", tags=["catalog"])
 
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/v1/products", tags=["catalog"])
 async def list_products(
     user: CurrentUser,
     session: SessionDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[Text | None, Query(max_length=100)] = None,
     category: Category | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,

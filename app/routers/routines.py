@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from fastapi import APIRouter, Request, Response
 
 from app.deps import CurrentUser, SessionDep
 from app.http_cache import cached_json
 from app.models.logs import RoutineLogIn, RoutineLogList, RoutineLogPublic
 from app.models.routines import RoutineDay, RoutineDays, RuleCatalog
-from app.routers.params import FromDate, ToDate
+from app.routers.params import FromDate, OnDate, ToDate
 from app.scheduling import RULES
 from app.services import logs, routines
 
@@ -19,9 +17,9 @@ router = APIRouter(tags=["routines"])
 
 @router.get("/v1/me/routine", response_model=RoutineDay)
 async def read_routine(
-    request: Request, user: CurrentUser, session: SessionDep, date: date | None = None
+    request: Request, user: CurrentUser, session: SessionDep, on: OnDate = None
 ) -> Response:
-    return cached_json(request, await routines.routine_day(session, user=user, on=date))
+    return cached_json(request, await routines.routine_day(session, user=user, on=on))
 
 
 @router.get("/v1/me/routine/days", response_model=RoutineDays)

@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from app.scheduling.advisories import day_advisories
+from app.scheduling.bounds import bounded, plan_for
 from app.scheduling.candidates import Candidate, candidate
 from app.scheduling.classify import Traits
 from app.scheduling.directions import DayNotes, steps_for
@@ -86,7 +87,8 @@ def build_day(
     history: Sequence[LogEntry] = (),
     settings: EngineSettings = EngineSettings(),
 ) -> DayPlan:
-    return _Planner(profile, shelf, overrides, history, settings).day(on)
+    profile, shelf, overrides, history = bounded(profile, shelf, overrides, history)
+    return plan_for(_Planner(profile, shelf, overrides, history, settings), on)
 
 
 def build_days(
@@ -101,8 +103,9 @@ def build_days(
     """The plans from `start` to `end`, both included."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
+    profile, shelf, overrides, history = bounded(profile, shelf, overrides, history)
     planner = _Planner(profile, shelf, overrides, history, settings)
-    return [planner.day(start + timedelta(days=k)) for k in range((end - start).days + 1)]
+    return [plan_for(planner, start + timedelta(days=k)) for k in range((end - start).days + 1)]
 
 
 class _Planner:

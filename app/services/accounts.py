@@ -12,7 +12,9 @@ from sqlmodel import col, select
 from app.config import Settings
 from app.errors import Conflict, RegimenError, Unauthorized
 from app.models.accounts import Role, ServiceClient, Token, User
+from app.rate_limit import AttemptLimiter
 from app.security import hash_password, issue_token, new_client_secret, verify_password
+from app.validation import normalise_email
 
 KNOWN_SCOPES = frozenset({"reminders:read"})
 
@@ -39,10 +41,10 @@ async def get_service_client(session: AsyncSession, client_pk: uuid.UUID) -> Ser
 async def create_user(
     session: AsyncSession, *, email: str, password: str, role: Role = Role.user
 ) -> User:
-    email = email.strip().lower()
+    email = normalise_email(email)
     if await session.scalar(select(col(User.id)).where(col(User.email) == email)) is not None:
         raise Conflict("An account with this email already exists", code="email_taken")
-    user = User(email=email, password_hash=hash_password(password), role=role)
+    user = User(email=email, password_hash=await hash_password(password), role=role)
     session.add(user)
     try:
         async with session.begin_nested():
@@ -54,8 +56,8 @@ async def create_user(
 
 async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
     """The same failure, at the same cost, for an unknown email and a wrong password."""
-    user = await session.scalar(select(User).where(col(User.email) == email.strip().lower()))
-    if not verify_password(password, user.password_hash if user else None) or user is None:
+    user = await session.scalar(select(User).where(col(User.email) == normalise_email(email)))
+    if not await verify_password(password, user.password_hash if user else None) or user is None:
         raise Unauthorized("Incorrect email or password", code="invalid_credentials")
     return user
 
@@ -70,7 +72,7 @@ async def create_service_client(
     client = ServiceClient(
         name=name,
         client_id="svc_" + secrets.token_hex(12),
-        secret_hash=hash_password(secret),
+        secret_hash=await hash_password(secret),
         scopes=" ".join(sorted(scopes)),
     )
     session.add(client)
@@ -84,7 +86,8 @@ async def authenticate_client(
     client = await session.scalar(
         select(ServiceClient).where(col(ServiceClient.client_id) == client_id)
     )
-    if not verify_password(client_secret, client.secret_hash if client else None) or client is None:
+    valid = await verify_password(client_secret, client.secret_hash if client else None)
+    if not valid or client is None:
         raise Unauthorized("Unknown client or wrong secret", code="invalid_client")
     granted = requested or client.scope_set
     if not granted <= client.scope_set:
@@ -98,6 +101,7 @@ async def grant_token(
     session: AsyncSession,
     settings: Settings,
     *,
+    limiter: AttemptLimiter | None = None,
     grant_type: str,
     username: str | None = None,
     password: str | None = None,
@@ -109,6 +113,8 @@ async def grant_token(
     if grant_type == "password":
         if username is None or password is None:
             raise InvalidTokenRequest("The password grant needs username and password")
+        if limiter is not None:  # before the hash, so a refused attempt costs nothing
+            await limiter.hit("login:account", normalise_email(username))
         user = await authenticate(session, email=username, password=password)
         access, expires_in = issue_token(settings, subject=user.id, kind="user")
         return Token(access_token=access, expires_in=expires_in)

@@ -4,16 +4,23 @@ One chain per patient. An append takes the patient's chain lock (a transaction-s
 lock on PostgreSQL; SQLite already serialises writers), reads the head, and inserts seq + 1 with
 prev_hash = the head's hash. The unique (patient_id, seq) is the backstop: an append that raced
 anyway fails and its request rolls back, so the chain never forks.
+
+Hashes alone stop nobody who can write the table: edit a record, recompute every hash after it,
+and the chain holds again. So each record also carries an HMAC of its hash under the audit key
+(settings.audit_signing_key, never stored in the database), and verify() hands out a signed
+checkpoint (record count and a digest of every chain's head, as of an instant) that an operator
+keeps elsewhere: handed back later, it shows whether records it covered were deleted.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -22,10 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app import clock
-from app.errors import Conflict, Unprocessable
+from app.config import get_settings
+from app.errors import Conflict
 from app.models.accounts import User
 from app.models.audit import GENESIS_HASH, AuditAction, AuditRecord
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import cursor_int, decode_cursor, encode_cursor
 
 # namespace of the advisory locks taken here (two-key form: namespace, patient)
 _LOCK_NAMESPACE = 0x41554449  # "AUDI"
@@ -67,6 +75,15 @@ def record_hash(record: AuditRecord) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+def _key(key: bytes | None) -> bytes:
+    # the process's settings, so that the server and the CLI sign and check with one key
+    return key if key is not None else get_settings().audit_signing_key
+
+
+def record_mac(record_hash_hex: str, key: bytes | None = None) -> str:
+    return hmac.new(_key(key), b"record:" + record_hash_hex.encode(), hashlib.sha256).hexdigest()
+
+
 async def append(
     session: AsyncSession,
     *,
@@ -103,6 +120,7 @@ async def append(
         hash="",
     )
     record.hash = record_hash(record)
+    record.mac = record_mac(record.hash)
     session.add(record)
     try:
         async with session.begin_nested():
@@ -121,9 +139,8 @@ async def list_records(
     """Newest first; the cursor is the last seq returned."""
     query = select(AuditRecord).where(col(AuditRecord.patient_id) == patient_id)
     if cursor is not None:
-        (before_seq,) = decode_cursor(cursor, arity=1)
-        if not isinstance(before_seq, int) or isinstance(before_seq, bool):
-            raise Unprocessable("cursor is not one this service issued", code="invalid_cursor")
+        (raw_seq,) = decode_cursor(cursor, arity=1)
+        before_seq = cursor_int(raw_seq)
         query = query.where(col(AuditRecord.seq) < before_seq)
     rows = list(await session.scalars(query.order_by(col(AuditRecord.seq).desc()).limit(limit + 1)))
     if len(rows) <= limit:
@@ -138,7 +155,50 @@ class Break:
     patient_id: uuid.UUID
     seq: int
     record_id: uuid.UUID
-    problem: str  # hash_mismatch | prev_hash_mismatch | seq_gap
+    problem: str  # hash_mismatch | prev_hash_mismatch | seq_gap | mac_missing | mac_mismatch
+
+
+@dataclass
+class _Tally:
+    """The trail as it stood at `as_of`: how many records, and each chain's head."""
+
+    as_of: datetime
+    count: int = 0
+    heads: dict[uuid.UUID, tuple[int, str]] = field(default_factory=dict)
+
+    def add(self, record: AuditRecord) -> None:
+        if record.at <= self.as_of:
+            self.count += 1
+            self.heads[record.patient_id] = (record.seq, record.hash)
+
+    def digest(self) -> str:
+        lines = sorted(f"{pid}:{seq}:{h}" for pid, (seq, h) in self.heads.items())
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def _checkpoint_mac(body: str, key: bytes) -> str:
+    return hmac.new(key, b"checkpoint:" + body.encode(), hashlib.sha256).hexdigest()
+
+
+def _checkpoint(tally: _Tally, key: bytes) -> str:
+    micros = round(tally.as_of.timestamp() * 1_000_000)
+    body = f"v1:{tally.count}:{micros}:{tally.digest()}"
+    return f"{body}:{_checkpoint_mac(body, key)}"
+
+
+def _read_checkpoint(text: str, key: bytes) -> tuple[_Tally, int, str] | None:
+    """(an empty tally at its instant, its count, its digest), or None when it is malformed or
+    was not signed with this key."""
+    try:
+        version, count, micros, digest, mac = text.strip().split(":")
+        as_of = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+        if version != "v1" or int(count) < 0:
+            return None
+    except (ValueError, OverflowError, OSError):
+        return None
+    if not hmac.compare_digest(mac, _checkpoint_mac(f"v1:{count}:{micros}:{digest}", key)):
+        return None
+    return _Tally(as_of), int(count), digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,10 +206,14 @@ class Verification:
     records: int
     patients: int
     broken: Break | None
+    # signed: the record count and every chain's head as of a moment; keep a copy elsewhere
+    checkpoint: str | None = None
+    # when a checkpoint was handed back: ok | forged (not signed with this key) | truncated
+    expected: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.broken is None
+        return self.broken is None and self.expected in (None, "ok")
 
 
 async def _in_chain_order(session: AsyncSession) -> AsyncIterator[AuditRecord]:
@@ -159,31 +223,79 @@ async def _in_chain_order(session: AsyncSession) -> AsyncIterator[AuditRecord]:
         yield record
 
 
-async def verify(session: AsyncSession) -> Verification:
-    """Walk every chain: recompute each hash and check each link to the record before it.
+def _record_problem(
+    record: AuditRecord, expected_seq: int, expected_prev: str, key: bytes
+) -> str | None:
+    if record.seq != expected_seq:
+        return "seq_gap"
+    if record.prev_hash != expected_prev:
+        return "prev_hash_mismatch"
+    if record_hash(record) != record.hash:
+        return "hash_mismatch"
+    if record.mac is None:
+        return "mac_missing"
+    if not hmac.compare_digest(record.mac, record_mac(record.hash, key)):
+        return "mac_mismatch"
+    return None
 
-    A changed field breaks that record's hash; a deleted record leaves a gap in seq and a
-    prev_hash that no longer matches. (Deleting the newest records of a chain leaves a shorter
-    valid chain: that takes an anchor kept elsewhere, such as the heads this reports.)"""
+
+async def verify(
+    session: AsyncSession,
+    *,
+    expect: str | None = None,
+    settle: timedelta = timedelta(seconds=60),
+    key: bytes | None = None,
+    unsigned_ok: bool = False,
+) -> Verification:
+    """Walk every chain: recompute each hash, check each link and each record's HMAC.
+
+    A changed field breaks that record's hash; a deleted record leaves a gap in seq; a forger
+    who re-hashes without the key fails the HMAC. Deleting the newest records leaves a shorter
+    valid chain: `expect`, a checkpoint from an earlier run, catches that. The new checkpoint
+    covers records older than `settle`, so that a write still in flight is not left out of it
+    and found later as if it had been slipped in."""
+    key = _key(key)
     records = 0
     patients = 0
     current: uuid.UUID | None = None
     expected_seq, expected_prev = 1, GENESIS_HASH
+    now = clock.now_utc()
+    tally = _Tally(now - settle)
+    earlier = _read_checkpoint(expect, key) if expect is not None else None
     async for record in _in_chain_order(session):
         records += 1
         if record.patient_id != current:
             current, patients = record.patient_id, patients + 1
             expected_seq, expected_prev = 1, GENESIS_HASH
-        problem = None
-        if record.seq != expected_seq:
-            problem = "seq_gap"
-        elif record.prev_hash != expected_prev:
-            problem = "prev_hash_mismatch"
-        elif record_hash(record) != record.hash:
-            problem = "hash_mismatch"
+        problem = _record_problem(record, expected_seq, expected_prev, key)
+        if problem == "mac_missing" and unsigned_ok:
+            problem = None
         if problem is not None:
             return Verification(
                 records, patients, Break(record.patient_id, record.seq, record.id, problem)
             )
         expected_seq, expected_prev = record.seq + 1, record.hash
-    return Verification(records, patients, None)
+        tally.add(record)
+        if earlier is not None:
+            earlier[0].add(record)
+    outcome = None
+    if expect is not None:
+        if earlier is None:
+            outcome = "forged"
+        else:
+            then, count, digest = earlier
+            same = then.count == count and hmac.compare_digest(then.digest(), digest)
+            outcome = "ok" if same else "truncated"
+    return Verification(records, patients, None, _checkpoint(tally, key), outcome)
+
+
+async def sign_unsigned(session: AsyncSession, *, key: bytes | None = None) -> int:
+    """Sign the records written before records were signed, once their chains check out."""
+    result = await verify(session, key=key, unsigned_ok=True)
+    if result.broken is not None:
+        return -1
+    rows = list(await session.scalars(select(AuditRecord).where(col(AuditRecord.mac).is_(None))))
+    for record in rows:
+        record.mac = record_mac(record.hash, key)
+    await session.flush()
+    return len(rows)

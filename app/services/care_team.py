@@ -22,7 +22,7 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.models.accounts import User
 from app.models.audit import AuditAction
 from app.models.care_team import CareInvite, CareLink
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import cursor_instant, cursor_uuid, decode_cursor, encode_cursor
 from app.services import audit, overrides
 
 INVITE_TTL = timedelta(hours=72)
@@ -157,15 +157,7 @@ async def list_patients(
     )
     if cursor is not None:
         raw_at, raw_id = decode_cursor(cursor, arity=2)
-        try:
-            after_at = datetime.fromisoformat(str(raw_at))
-            after_id = uuid.UUID(str(raw_id))
-        except ValueError as exc:
-            raise Unprocessable(
-                "cursor is not one this service issued", code="invalid_cursor"
-            ) from exc
-        if after_at.tzinfo is None:
-            raise Unprocessable("cursor is not one this service issued", code="invalid_cursor")
+        after_at, after_id = cursor_instant(raw_at), cursor_uuid(raw_id)
         query = query.where(
             or_(
                 col(CareLink.linked_at) > after_at,

@@ -11,10 +11,10 @@ from sqlalchemy import func, or_, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.errors import NotFound, Unprocessable
+from app.errors import NotFound
 from app.models.accounts import Role, User
 from app.models.catalog import Product, ProductCreate, ProductPublic
-from app.pagination import decode_cursor, encode_cursor
+from app.pagination import cursor_text, cursor_uuid, decode_cursor, encode_cursor
 from app.scheduling.inputs import Category
 from app.scheduling.lexicon import flags_from_inci
 
@@ -49,10 +49,8 @@ async def list_products(
     if category is not None:
         query = query.where(col(Product.category) == category.value)
     if cursor is not None:
-        name, raw_id = decode_cursor(cursor, arity=2)
-        after_id = _uuid_or_none(raw_id)
-        if not isinstance(name, str) or after_id is None:
-            raise Unprocessable("cursor is not one this service issued", code="invalid_cursor")
+        raw_name, raw_id = decode_cursor(cursor, arity=2)
+        name, after_id = cursor_text(raw_name), cursor_uuid(raw_id)
         query = query.where(tuple_(col(Product.name), col(Product.id)) > tuple_(name, after_id))
     rows = list(
         await session.scalars(query.order_by(col(Product.name), col(Product.id)).limit(limit + 1))
@@ -61,13 +59,6 @@ async def list_products(
         return rows, None
     last = rows[limit - 1]
     return rows[:limit], encode_cursor([last.name, str(last.id)])
-
-
-def _uuid_or_none(value: Any) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 async def get_visible_product(

@@ -117,7 +117,8 @@ async def test_an_altered_record_breaks_the_chain(client, session):
 
 
 async def test_a_rehashed_forgery_breaks_the_next_link(client, session):
-    """A forger who also recomputes the altered record's hash is caught by the next record."""
+    """A forger who also recomputes the altered record's hash is caught at that record: its
+    HMAC needs the audit key (and, were it forged too, the next record's link would break)."""
     patient, _derm = await _story(client, session)
     table = AuditRecord.__table__
     row = (
@@ -133,7 +134,7 @@ async def test_a_rehashed_forgery_breaks_the_next_link(client, session):
     )
     result = await audit.verify(session)
     assert result.broken is not None
-    assert (result.broken.seq, result.broken.problem) == (3, "prev_hash_mismatch")
+    assert (result.broken.seq, result.broken.problem) == (2, "mac_mismatch")
 
 
 async def test_a_deleted_record_breaks_the_chain(client, session):

@@ -1,5 +1,6 @@
 """Registration, password and client-credential tokens, and what a token lets you do."""
 
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -174,3 +175,40 @@ async def test_staff_roles_come_from_the_cli_path(client, session):
     assert user is not None
     assert user.role == "dermatologist"
     assert claims["kind"] == "user"
+
+
+async def test_a_token_signed_with_the_public_placeholder_key_is_refused(
+    client, engine, sessionmaker
+):
+    import httpx
+
+    from app.config import PLACEHOLDER_SECRET, Settings
+    from app.main import create_app
+
+    person = await create_person(client)
+    # a development server started without REGIMEN_SECRET_KEY
+    app = create_app(
+        Settings(environment="development", secret_key=PLACEHOLDER_SECRET), manage_database=False
+    )
+    app.state.engine, app.state.sessionmaker = engine, sessionmaker
+    now = datetime.now(UTC)
+    with warnings.catch_warnings():  # the placeholder is short, which is the point
+        warnings.simplefilter("ignore")
+        forged = jwt.encode(
+            {"sub": str(person.id), "kind": "user", "iat": now, "exp": now + timedelta(minutes=5)},
+            PLACEHOLDER_SECRET,
+            algorithm="HS256",
+        )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://regimen.test") as dev:
+        response = await dev.get("/v1/me/profile", headers={"Authorization": f"Bearer {forged}"})
+        own = await dev.post(
+            "/v1/auth/token",
+            data={"grant_type": "password", "username": person.email, "password": PASSWORD},
+        )
+        mine = await dev.get(
+            "/v1/me/care-team", headers={"Authorization": f"Bearer {own.json()['access_token']}"}
+        )
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_token"
+    assert mine.status_code == 200  # its own tokens work while the process lives

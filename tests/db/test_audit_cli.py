@@ -1,9 +1,13 @@
 """`python -m app.cli verify-audit`, run as an operator would, against its own SQLite file:
-OK (exit 0) on an intact trail, the first broken link (exit 1) after tampering by plain SQL."""
+OK (exit 0) on an intact trail, the first broken link (exit 1) after tampering by plain SQL,
+including a forger who re-hashes without the audit key or deletes the newest records."""
 
 import asyncio
+import hashlib
 import json
 import sqlite3
+import uuid
+from datetime import UTC, datetime
 
 import pytest
 from alembic import command
@@ -72,7 +76,7 @@ def _sql(path, statement, *params):
 def test_verify_audit_reports_ok_then_the_first_broken_link(audit_database, capsys):
     first, _second = asyncio.run(_populate(get_settings().database_url))
     code, report = run(capsys, "verify-audit")
-    assert (code, report) == (0, {"ok": True, "records": 6, "patients": 2})
+    assert (code, report["ok"], report["records"], report["patients"]) == (0, True, 6, 2)
 
     patient_hex = first.replace("-", "")
     _sql(
@@ -94,3 +98,112 @@ def test_verify_audit_reports_ok_then_the_first_broken_link(audit_database, caps
     code, report = run(capsys, "verify-audit")
     assert code == 1
     assert (report["broken"]["seq"], report["broken"]["problem"]) == (3, "seq_gap")
+
+
+def _rows(path, patient_hex):
+    with sqlite3.connect(path) as conn:
+        conn.row_factory = sqlite3.Row
+        return [
+            dict(row)
+            for row in conn.execute(
+                "SELECT * FROM audit_records WHERE patient_id = ? ORDER BY seq", (patient_hex,)
+            )
+        ]
+
+
+def _rehash(row, prev_hash):
+    """What a forger computes: the public hash recipe, but no key for the HMAC."""
+    at = datetime.fromisoformat(row["at"]).replace(tzinfo=UTC)
+    record = audit.AuditRecord(
+        id=uuid.UUID(row["id"]),
+        patient_id=uuid.UUID(row["patient_id"]),
+        seq=row["seq"],
+        at=at,
+        actor_id=uuid.UUID(row["actor_id"]),
+        actor_email=row["actor_email"],
+        action=row["action"],
+        subject_id=None if row["subject_id"] is None else uuid.UUID(row["subject_id"]),
+        before=None if row["before"] is None else json.loads(row["before"]),
+        after=None if row["after"] is None else json.loads(row["after"]),
+        reason=row["reason"],
+        prev_hash=prev_hash,
+        hash="",
+    )
+    return audit.record_hash(record)
+
+
+def test_an_edit_rehashed_without_the_key_is_caught(audit_database, capsys):
+    first, _second = asyncio.run(_populate(get_settings().database_url))
+    patient_hex = first.replace("-", "")
+    rows = _rows(audit_database, patient_hex)
+    prev = rows[0]["hash"]
+    for row in rows[1:]:  # edit seq 2, then re-chain 2 and 3 so that every hash holds again
+        if row["seq"] == 2:
+            row["reason"] = "nothing happened"
+        new_hash = _rehash(row, prev)
+        forged_mac = hashlib.sha256(new_hash.encode()).hexdigest()  # any guess at the HMAC
+        _sql(
+            audit_database,
+            "UPDATE audit_records SET reason = ?, prev_hash = ?, hash = ?, mac = ? WHERE id = ?",
+            row["reason"], prev, new_hash, forged_mac, row["id"],
+        )  # fmt: skip
+        prev = new_hash
+    code, report = run(capsys, "verify-audit")
+    assert code == 1
+    assert (report["broken"]["seq"], report["broken"]["problem"]) == (2, "mac_mismatch")
+
+    # dropping the HMACs instead does not pass for records written before they existed
+    _sql(audit_database, "UPDATE audit_records SET mac = NULL WHERE patient_id = ?", patient_hex)
+    code, report = run(capsys, "verify-audit")
+    assert (code, report["broken"]["problem"]) == (1, "mac_missing")
+
+
+def test_deleting_the_newest_records_is_caught_by_a_kept_checkpoint(audit_database, capsys):
+    first, _second = asyncio.run(_populate(get_settings().database_url))
+    code, report = run(capsys, "verify-audit", "--settle-seconds", "0")
+    assert code == 0
+    kept = report["checkpoint"]
+
+    # later: more records are fine, the old checkpoint still holds
+    asyncio.run(_populate_more(get_settings().database_url, first))
+    code, report = run(capsys, "verify-audit", "--expect-checkpoint", kept)
+    assert (code, report["expected_checkpoint"]) == (0, "ok")
+
+    # the newest records of a chain go: every chain still verifies on its own ...
+    _sql(
+        audit_database,
+        "DELETE FROM audit_records WHERE patient_id = ? AND seq >= 3",
+        first.replace("-", ""),
+    )
+    code, report = run(capsys, "verify-audit")
+    assert code == 0
+    # ... but not against the checkpoint kept elsewhere
+    code, report = run(capsys, "verify-audit", "--expect-checkpoint", kept)
+    assert code == 1
+    assert (report["ok"], report["expected_checkpoint"]) == (False, "truncated")
+
+    # nor can the checkpoint itself be rewritten without the key
+    count, micros, digest, mac = kept.split(":")[1:]
+    forged = f"v1:{int(count) - 2}:{micros}:{digest}:{mac}"
+    code, report = run(capsys, "verify-audit", "--expect-checkpoint", forged)
+    assert (code, report["expected_checkpoint"]) == (1, "forged")
+
+
+async def _populate_more(url: str, patient_id: str) -> None:
+    engine = create_engine(url)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        patient = await accounts.get_user(session, uuid.UUID(patient_id))
+        assert patient is not None
+        await audit.append(
+            session, patient_id=patient.id, actor=patient, action=AuditAction.link_revoked
+        )
+    await engine.dispose()
+
+
+def test_sign_audit_signs_records_from_before_signing_once(audit_database, capsys):
+    asyncio.run(_populate(get_settings().database_url))
+    _sql(audit_database, "UPDATE audit_records SET mac = NULL")
+    assert run(capsys, "verify-audit")[0] == 1
+    assert run(capsys, "sign-audit") == (0, {"ok": True, "signed": 6})
+    assert run(capsys, "verify-audit")[0] == 0
+    assert run(capsys, "sign-audit") == (0, {"ok": True, "signed": 0})

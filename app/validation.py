@@ -1,0 +1,76 @@
+"""Input types every edge shares: text without control characters, dates in a sane range, strict
+booleans, and the one email normalisation.
+
+They are used on request models, query and form parameters only, never on stored or public
+models: a value stored before these rules existed must still read back.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
+
+# PostgreSQL text cannot hold NUL; lone surrogates cannot be encoded as UTF-8; other C0/C1
+# controls have no business in names, terms or codes. Free text may keep tab and line breaks.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2100, 12, 31)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def clean_text(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def clean_multiline(value: str) -> str:
+    if _CONTROL_MULTILINE.search(value):
+        raise ValueError("must not contain control characters other than tab and line breaks")
+    return value
+
+
+def _iso_date_only(value: Any) -> Any:
+    """Only YYYY-MM-DD (or a date): pydantic would read 0 or "0" as 1970-01-01."""
+    if isinstance(value, date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+        return value
+    raise ValueError("expected a date as YYYY-MM-DD")
+
+
+def _in_range(value: date) -> date:
+    if not MIN_DATE <= value <= MAX_DATE:
+        raise ValueError(f"must be between {MIN_DATE} and {MAX_DATE}")
+    return value
+
+
+def _strict_bool(value: Any) -> Any:
+    """A query string's true/false (FastAPI's lax bool reads 1, on, yes as well)."""
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise ValueError("expected true or false")
+
+
+Text = Annotated[str, AfterValidator(clean_text)]
+"""One line of text: a name, a term, a code, a password."""
+MultilineText = Annotated[str, AfterValidator(clean_multiline)]
+"""Free text a person writes (a note, a reason): tab and line breaks allowed."""
+SafeDate = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_in_range)]
+"""A calendar date written YYYY-MM-DD, between 1900-01-01 and 2100-12-31."""
+StrictFlag = Annotated[StrictBool, Field()]
+"""A JSON boolean: true or false, never 0, 1 or "yes"."""
+QueryFlag = Annotated[bool, BeforeValidator(_strict_bool)]
+"""A query-string boolean: true or false."""
+
+
+def normalise_email(email: str) -> str:
+    """One spelling per mailbox: NFKC folds fullwidth and compatibility forms, casefold folds case
+    (beyond lower()). Applied at registration, login and the CLI, so each compares the same."""
+    return unicodedata.normalize("NFKC", email.strip()).casefold()
