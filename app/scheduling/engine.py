@@ -316,7 +316,7 @@ class _Planner:
         if self.sensitive:
             steps = fragrance_notes(steps, placed)  # S7
         steps = first_days(steps, screen.untested, self.barrier_care)  # S5, S6
-        return with_patch_tests(patch_test_steps(screen.patch_tests), steps)  # S2
+        return with_patch_tests(patch_test_steps(slot, screen.patch_tests), steps)  # S2
 
 
 def _refusals(override: Override, traits: dict[UUID, Traits]) -> tuple[str, ...]:

@@ -43,6 +43,7 @@ from app.scheduling.inputs import (
     Profile,
     Slot,
 )
+from app.scheduling.interactions import slot_violation
 from app.scheduling.plan import Exclusion, Guard, Step, StepKind, Warning
 
 # Actives that only hydrate or repair: a serum of them is not "a new active" (S5).
@@ -229,15 +230,26 @@ def _fills(c: Candidate, role: str) -> bool:
     return role in basic_roles(c.traits)
 
 
-def patch_test_steps(tests: Sequence[PatchTestDay]) -> tuple[Step, ...]:
-    """The day's patch tests, one step each, in the order given (S2)."""
-    return tuple(_patch_step(order, test) for order, test in enumerate(tests, start=1))
+def patch_test_steps(slot: Slot, tests: Sequence[PatchTestDay]) -> tuple[Step, ...]:
+    """The day's patch tests in this slot, one step each, in the order given (S2)."""
+    here = [test for test in tests if slot in _test_slots(test.candidate.traits)]
+    return tuple(_patch_step(order, test) for order, test in enumerate(here, start=1))
+
+
+def _test_slots(traits: Traits) -> tuple[Slot, ...]:
+    """Twice a day (S2), except what may never go on in the morning: a retinoid's label says
+    once daily at bedtime (L4) and an acid raises sun sensitivity (PP4). Where S2's "twice
+    daily" and those disagree, the safer reading wins: once a day, in the evening."""
+    if slot_violation(traits, Slot.am) in ("retinoid_in_am", "exfoliant_in_am"):
+        return (Slot.pm,)
+    return (Slot.am, Slot.pm)
 
 
 def _patch_step(order: int, test: PatchTestDay) -> Step:
     c, intro = test.candidate, test.intro
+    how_often = "twice a day" if len(_test_slots(c.traits)) == 2 else "once a day, in the evening"
     sentences = [
-        f"Patch test, day {test.day} of {test.days}: apply it twice a day to the same "
+        f"Patch test, day {test.day} of {test.days}: apply it {how_often} to the same "
         "quarter-sized spot on your inner arm or behind your ear, not to your face.",
         "Leave it on for the time on its label, then rinse it off."
         if c.traits.rinse_off

@@ -80,6 +80,16 @@ def test_s2_the_patch_test_step_says_where_how_often_and_for_how_long() -> None:
     assert on_test_spot(plans[7]) == []
 
 
+def test_s2_a_retinoid_is_patch_tested_once_a_day_in_the_evening_only() -> None:
+    # S2 says twice daily, a retinoid's label once daily at bedtime (L4): the safer reading wins
+    plan = build(new(CLEANSER), new(MOISTURISER), new(SPF), new(RETINOL), on=DAY1)
+    assert on_test_spot(plan, Slot.am) == []
+    assert on_test_spot(plan, Slot.pm) == [RETINOL.name]
+    step = plan.pm[0]
+    assert "once a day, in the evening" in step.instructions
+    assert "twice a day" not in step.instructions
+
+
 def test_s2_rinse_off_cleansers_are_not_patch_tested_but_rinse_off_masks_are() -> None:
     plan = build(new(CLEANSER), new(CLAY_MASK), on=DAY1)
     assert face(plan, Slot.pm) == ["Gentle Cleanser"]
