@@ -23,6 +23,7 @@ from app.scheduling.classify import Traits
 from app.scheduling.directions import DayNotes, steps_for
 from app.scheduling.guard_screen import DayScreen, GuardScreen, exclusion
 from app.scheduling.guards import (
+    due_date_passed,
     facts,
     pregnancy_on,
     profile_warnings,
@@ -64,6 +65,7 @@ from app.scheduling.plan import (
     Step,
     Warning,
 )
+from app.scheduling.pregnancy_end import ramp_profile
 from app.scheduling.rotation import Rotation, build_rotation, pick_exfoliant, pick_retinoid
 from app.scheduling.rules import plain
 from app.scheduling.sensitive_care import fragrance_notes, moisturiser_warnings
@@ -143,7 +145,7 @@ class _Planner:
         self.overrides = tuple(o for o, codes in refusals if not codes)
         self.guards = GuardScreen(profile, self.facts, self.candidates, self.overrides, settings)
         self.touched = self.guards.touched
-        self._profile_warnings: dict[tuple[Pregnancy, bool], list[Warning]] = {}
+        self._profile_warnings: dict[tuple[Pregnancy, bool, bool], list[Warning]] = {}
         self.barrier_care = barrier_care(profile)  # S6, S7
         self.joined = {c: intro.joins_on for c, intro in self.guards.intros.items()}
         self.rotation = self._rotation(traits, history)
@@ -161,9 +163,12 @@ class _Planner:
                 or (o.action is OverrideAction.add and o.frequency is not None)
             ):
                 timed.append((o, found))
+        anchor = self._retinoid_anchor()
+        # R7: a retinoid that starts after a recorded end of pregnancy starts on the beginner ramp
+        self.profile = ramp_profile(self.profile, anchor)
         return build_rotation(
             profile=self.profile,
-            anchor=self._retinoid_anchor(),
+            anchor=anchor,
             history=history,
             retinoid_plans=tuple(o for o, t in timed if t.retinoid is not None),
             exfoliant_plans=tuple(o for o, t in timed if t.timed_exfoliant and t.retinoid is None),
@@ -236,7 +241,7 @@ class _Planner:
         return _plan(on, tonight.night, am, pm, excluded, warnings)
 
     def _warnings_for_profile(self, on: date, state: Pregnancy) -> list[Warning]:
-        key = (state, state is not self.profile.pregnancy)
+        key = (state, state is not self.profile.pregnancy, due_date_passed(self.profile, on))
         found = self._profile_warnings.get(key)
         if found is None:
             found = self._profile_warnings[key] = profile_warnings(self.facts, on)
