@@ -54,7 +54,8 @@ class RoutineInputs:
             [
                 ENGINE_VERSION,
                 [profile.sensitivity, profile.pregnancy, profile.due_date,
-                 profile.retinoid_experience, sorted(profile.conditions), sorted(profile.concerns),
+                 profile.pregnancy_ended_on, profile.retinoid_experience,
+                 sorted(profile.conditions), sorted(profile.concerns),
                  sorted(profile.oral_medications), sorted(profile.avoid_ingredients)],
                 # products have no update path: an id names their content
                 [[item.id, item.product.id, item.added_on, item.batch, item.expires_on,
