@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from app.scheduling.advisories import day_advisories
+from app.scheduling.alternatives import Alternatives, Catalog
 from app.scheduling.candidates import Candidate, candidate
 from app.scheduling.classify import Traits
 from app.scheduling.directions import DayNotes, steps_for
@@ -36,6 +37,7 @@ from app.scheduling.inputs import (
     Override,
     OverrideAction,
     Pregnancy,
+    Product,
     Profile,
     RetinoidExperience,
     ShelfItem,
@@ -87,8 +89,12 @@ def build_day(
     on: date,
     history: Sequence[LogEntry] = (),
     settings: EngineSettings = EngineSettings(),
+    *,
+    catalog: Catalog | Sequence[Product] = (),
 ) -> DayPlan:
-    return _Planner(profile, shelf, overrides, history, settings).day(on)
+    """`catalog`: products an exclusion may name as alternatives (ALT1), never planned; a
+    `Catalog` built once per catalog version spares classifying them on every call."""
+    return _Planner(profile, shelf, overrides, history, settings, catalog).day(on)
 
 
 def build_days(
@@ -99,11 +105,13 @@ def build_days(
     end: date,
     history: Sequence[LogEntry] = (),
     settings: EngineSettings = EngineSettings(),
+    *,
+    catalog: Catalog | Sequence[Product] = (),
 ) -> list[DayPlan]:
     """The plans from `start` to `end`, both included."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
-    planner = _Planner(profile, shelf, overrides, history, settings)
+    planner = _Planner(profile, shelf, overrides, history, settings, catalog)
     return [planner.day(start + timedelta(days=k)) for k in range((end - start).days + 1)]
 
 
@@ -117,11 +125,13 @@ class _Planner:
         overrides: Sequence[Override],
         history: Sequence[LogEntry],
         settings: EngineSettings,
+        catalog: Catalog | Sequence[Product] = (),
     ) -> None:
         self.profile = profile
         self.settings = settings
         self.sensitive = sensitive(profile)
         self.facts = facts(profile)
+        self.alternatives = Alternatives(catalog, self.facts)
         self.shelf = sorted(
             (candidate(item.product, item=item, added_by=None) for item in shelf),
             key=lambda c: c.sort_key,
@@ -211,6 +221,16 @@ class _Planner:
         for c in screen.present:
             if c not in used and c in left_out:
                 excluded.append(exclusion(c, left_out[c]))
+        excluded = self.alternatives.attach(
+            excluded,
+            on=on,
+            state=state,
+            present=screen.present,
+            in_use=screen.in_use,
+            in_plan={step.product.id for step in (*am, *pm)},
+            pauses=overrides.pauses,
+            removes=overrides.removes,
+        )
         warnings = [*self._warnings_for_profile(on, state), *screen.warnings]
         warnings.extend(onboarding_warnings(screen.untested))
         if self.barrier_care:
@@ -362,6 +382,7 @@ def _plan(
     warnings.sort(key=lambda w: (_WARNING_ORDER.get(w.code, 9), w.code, w.message))
     cited = {rule for step in (*am, *pm) for rule in step.rule_ids}
     cited.update(e.rule_id for e in excluded)
+    cited.update(a.rule_id for e in excluded for a in e.alternatives)
     cited.update(w.rule_id for w in warnings if w.rule_id is not None)
     return DayPlan(
         on=on,

@@ -386,6 +386,15 @@ _CATALOGUE = (
         "Products with salicylic acid or AHAs call for daily sun protection.",
         "OTC product labelling",
     ),
+    # ALT: alternatives
+    _rule(
+        "ALT1",
+        "policy",
+        "An excluded product names what could take its role safely for this user, from the "
+        "user's own shelf first, then the catalog, each allowed by every guard; suggestions are "
+        "never added to the plan.",
+        "RULES.md ALT1",
+    ),
     # E: expiry and storage
     _rule(
         "E1",
