@@ -286,12 +286,14 @@ class Alternatives:
             if pid not in found:
                 role = role_of(self._entry(source), self._known)
                 shelf_entries = (self._entry(c) for c in in_use if c.item is not None)
+                covered: set[int] = set()
                 shelf = _ranked(
                     role,
                     ((rank, e) for e in shelf_entries if (rank := role.rank(e)) is not None),
                     skip=planned,
                     excluded=pid.int,
                     mineral_first=pregnant,
+                    covered=covered,
                 )
                 catalog: list[Candidate] = []
                 if len(shelf) < MAX_ALTERNATIVES:
@@ -301,6 +303,7 @@ class Alternatives:
                         skip=not_from_catalog,
                         excluded=pid.int,
                         mineral_first=pregnant,
+                        covered=covered,
                         allowed=allowed,
                     )
                 found[pid] = tuple(
@@ -319,11 +322,13 @@ def _ranked(
     skip: Collection[int],
     excluded: int,
     mineral_first: bool,
+    covered: set[int],
     allowed: Callable[[Entry], bool] | None = None,
 ) -> list[Candidate]:
     """Up to three of the role's candidates (with their rank) that `allowed` lets through,
     closest first; in pregnancy a mineral sunscreen leads (P6); then serums and treatments,
-    fragrance-free products, names. The guards run only on the products of the role."""
+    fragrance-free products, names. Kinds (ranks) not yet `covered` come first, and the ranks
+    taken are added to it. The guards run only on the products of the role."""
     scored = []
     for rank, entry in entries:
         pid = entry.pid
@@ -335,4 +340,10 @@ def _ranked(
         carrier = role.basic is None and not entry.treating
         scored.append(((rank, mineral, carrier, traits.fragrance, c.sort_key), c))
     scored.sort(key=lambda pair: pair[0])
-    return [c for _, c in scored[:MAX_ALTERNATIVES]]
+    # one of each kind first (azelaic acid, then BPO, then niacinamide), then the next of each
+    firsts: list[Candidate] = []
+    rest: list[Candidate] = []
+    for (rank, *_), c in scored:
+        (rest if rank in covered else firsts).append(c)
+        covered.add(rank)
+    return (firsts + rest)[:MAX_ALTERNATIVES]

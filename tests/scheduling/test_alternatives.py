@@ -242,3 +242,14 @@ def test_alt1_every_alternative_passes_the_guards_and_is_never_a_step(world, pic
                     assert traits.retinoid is None
                     assert not traits.hydroquinone
                 assert not (profile.avoid_ingredients & traits.terms)
+
+
+def test_alt1_one_of_each_kind_before_a_second_of_a_kind() -> None:
+    gel = product("Azelaic Gel 20", C.treatment, (A.azelaic_acid, "azelaic acid", 20))
+    cream = product("Azelaic Cream 15", C.treatment, (A.azelaic_acid, "azelaic acid", 15))
+    plan = plan_for(TRETINOIN, profile=PREGNANT_ACNE, catalog=(gel, cream, AZELAIC, BPO))
+    assert alternatives(plan, TRETINOIN) == [
+        ("Azelaic 10", "catalog"),
+        ("BPO 2.5", "catalog"),
+        ("Azelaic Cream 15", "catalog"),
+    ]
