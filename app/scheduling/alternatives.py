@@ -21,6 +21,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import IntEnum
+from typing import NamedTuple
 from uuid import UUID
 
 from app.scheduling.candidates import Candidate
@@ -86,24 +87,35 @@ _ACNE_RETINOID = (F.retinoid, F.azelaic_acid, F.benzoyl_peroxide, F.niacinamide)
 
 
 def families(traits: Traits) -> frozenset[Family]:
-    checks = (
-        (F.retinoid, traits.retinoid is not None),
-        (F.hydroquinone, traits.hydroquinone),
-        (F.benzoyl_peroxide, traits.bpo),
-        (F.exfoliant, traits.exfoliant),
-        (F.azelaic_acid, traits.azelaic),
-        (F.vitamin_c, traits.vitamin_c),
-        (F.tranexamic_acid, "tranexamic acid" in traits.terms),
-        (F.peptide, traits.peptide),
-        (F.exosome, traits.exosome),
-        (F.niacinamide, "niacinamide" in traits.terms),
-    )
-    return frozenset(family for family, present in checks if present)
+    # straight-line checks: this runs for every shelf product of a day that names alternatives
+    found = []
+    if traits.retinoid is not None:
+        found.append(F.retinoid)
+    if traits.hydroquinone:
+        found.append(F.hydroquinone)
+    if traits.bpo:
+        found.append(F.benzoyl_peroxide)
+    if traits.exfoliation:
+        found.append(F.exfoliant)
+    if traits.azelaic:
+        found.append(F.azelaic_acid)
+    if traits.vitamin_c:
+        found.append(F.vitamin_c)
+    terms = traits.terms
+    if "tranexamic acid" in terms:
+        found.append(F.tranexamic_acid)
+    if traits.peptide:
+        found.append(F.peptide)
+    if traits.exosome:
+        found.append(F.exosome)
+    if "niacinamide" in terms:
+        found.append(F.niacinamide)
+    return frozenset(found)
 
 
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A product as this room reads it, worked out once."""
+# A NamedTuple, like Traits: built in C, which matters for every shelf product of every call.
+class Entry(NamedTuple):
+    """A product as this room reads it, worked out once per engine call (per Catalog)."""
 
     candidate: Candidate
     pid: int  # the product id as an int
@@ -117,13 +129,13 @@ class Entry:
     def of(cls, c: Candidate) -> Entry:
         traits = c.traits
         return cls(
-            candidate=c,
-            pid=c.product.id.int,
-            families=families(traits),
-            basic=_basic(traits, c.product.category),
-            bland=not (traits.irritant_active or traits.exosome or traits.peptide),
-            wash=traits.wash,
-            treating=traits.kind in _TREATING,
+            c,
+            c.product.id.int,
+            families(traits),
+            _basic(traits, c.product.category),
+            not (traits.irritant_active or traits.exosome or traits.peptide),
+            traits.wash,
+            traits.kind in _TREATING,
         )
 
 
@@ -237,12 +249,13 @@ class Alternatives:
         self._source = catalog
         self._catalog: Catalog | None = None
         self._known = known
-        self._entries: dict[UUID, Entry] = {}  # shelf candidates by key
+        # by candidate: an identity hash, cheaper than a UUID's
+        self._entries: dict[Candidate, Entry] = {}
 
     def _entry(self, c: Candidate) -> Entry:
-        found = self._entries.get(c.key)
+        found = self._entries.get(c)
         if found is None:
-            found = self._entries[c.key] = Entry.of(c)
+            found = self._entries[c] = Entry.of(c)
         return found
 
     def attach(
@@ -275,6 +288,10 @@ class Alternatives:
                 return False
             return not (pauses and dated_hits(entry.candidate, on, pauses=pauses))
 
+        # a product in today's plan is never offered: most of the shelf drops out here
+        shelf_entries = [
+            self._entry(c) for c in in_use if c.item is not None and c.product.id.int not in planned
+        ]
         found: dict[UUID, tuple[Alternative, ...]] = {}
         result = []
         for exclusion in excluded:
@@ -285,7 +302,6 @@ class Alternatives:
                 continue
             if pid not in found:
                 role = role_of(self._entry(source), self._known)
-                shelf_entries = (self._entry(c) for c in in_use if c.item is not None)
                 covered: set[int] = set()
                 shelf = _ranked(
                     role,
