@@ -84,7 +84,7 @@ class ProfileBase(SQLModel):
     concerns: list[Concern] = Field(default_factory=list, max_length=10)
     pregnancy: Pregnancy = Pregnancy.none
     due_date: date | None = None
-    # when the pregnancy ended, recorded with the change of `pregnancy` (P11): a due date ends
+    # when the pregnancy ended, recorded with the change of `pregnancy` (P9a): a due date ends
     # nothing, and the days before this keep the pregnancy rules
     pregnancy_ended_on: date | None = None
     oral_medications: FreeTerms = Field(default_factory=list)

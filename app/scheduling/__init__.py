@@ -21,7 +21,7 @@ Where things live:
 - ordering.py: step order within a slot, dermatologists' reorders.
 - directions.py: amounts, waits and instructions for each step.
 - alternatives.py: what could take an excluded product's role safely (ALT1).
-- pregnancy_end.py: what a recorded end of pregnancy changes (P11, R7).
+- pregnancy_end.py: what a recorded end of pregnancy changes (P9a, R7).
 - advisories.py: the day's warnings (sun protection, breastfeeding, exosome quality...).
 - overrides.py: the overrides stage (which stand, which apply on a day) and `check_override`;
   no rule module imports it.

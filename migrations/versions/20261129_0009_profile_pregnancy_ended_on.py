@@ -1,7 +1,7 @@
 """profile pregnancy ended on
 
 Revision ID: 0009
-Revises: 0006
+Revises: 0010
 Create Date: 2026-11-29 22:50:00.000000+00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0006"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

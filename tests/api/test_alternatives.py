@@ -56,7 +56,10 @@ async def test_alt1_an_alternative_on_the_shelf_comes_before_the_catalog(
     azelaic_strong = await catalog_product(session, "Azelaic Acid 20% Cream")
     # three azelaic acids: two take the morning and the evening, the third waits (DUP1)
     for product in (hydroquinone, azelaic, azelaic_cream, azelaic_strong):
-        await add_to_shelf(client, person, product.id, patch_test="passed")
+        # products already in use: established, not queued for an introduction (S5)
+        await add_to_shelf(
+            client, person, product.id, patch_test="passed", introduced_on="2026-10-01"
+        )
     days = await client.get(
         "/v1/me/routine/days?from=2026-11-10&to=2026-11-11", headers=person.headers
     )

@@ -161,7 +161,7 @@ async def test_if_match_on_a_missing_profile_is_412(client):
     assert response.status_code == 412
 
 
-async def test_p11_pregnancy_ended_on_is_recorded_with_the_change(client):
+async def test_p9a_pregnancy_ended_on_is_recorded_with_the_change(client):
     person = await create_person(client)
     await put_profile(client, person, pregnancy="pregnant", due_date="2026-10-01")
     ended = await client.patch(
@@ -185,7 +185,7 @@ async def test_p11_pregnancy_ended_on_is_recorded_with_the_change(client):
     assert pregnant.json()["pregnancy_ended_on"] is None
 
 
-async def test_p11_pregnancy_ended_on_is_validated_as_a_problem_422(client):
+async def test_p9a_pregnancy_ended_on_is_validated_as_a_problem_422(client):
     person = await create_person(client)
     await put_profile(client, person, pregnancy="pregnant", due_date="2026-10-01")
     cases = [
@@ -215,7 +215,7 @@ async def test_p11_pregnancy_ended_on_is_validated_as_a_problem_422(client):
     assert unchanged.json()["pregnancy_ended_on"] is None
 
 
-async def test_p11_routine_after_the_due_date_asks_to_confirm_and_keeps_the_exclusion(
+async def test_p9a_routine_after_the_due_date_asks_to_confirm_and_keeps_the_exclusion(
     client, session, monkeypatch
 ):
     freeze_clock(monkeypatch, datetime(2026, 9, 1, 12, tzinfo=UTC))
@@ -227,10 +227,10 @@ async def test_p11_routine_after_the_due_date_asks_to_confirm_and_keeps_the_excl
     assert late.status_code == 200
     day = late.json()
     assert [w["rule_id"] for w in day["warnings"] if w["code"] == "confirm_pregnancy_end"] == [
-        "P11"
+        "P9a"
     ]
     assert any(e["product"]["id"] == str(adapalene.id) for e in day["excluded"])
-    assert "P11" in day["rules"]
+    assert "P9a" in day["rules"]
     freeze_clock(monkeypatch, datetime(2026, 10, 9, 12, tzinfo=UTC))
     await client.patch(
         "/v1/me/profile",

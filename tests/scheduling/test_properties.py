@@ -91,7 +91,7 @@ def worlds(draw: st.DrawFn, *, with_overrides: bool, new_sunscreen: bool = False
 
 
 def pregnant_on(profile: Profile, on: date) -> bool:
-    """A due date ends nothing (P11): only a recorded end does, from that date."""
+    """A due date ends nothing (P9a): only a recorded end does, from that date."""
     ended = profile.pregnancy_ended_on
     return profile.pregnancy is Pregnancy.pregnant or (ended is not None and on < ended)
 
