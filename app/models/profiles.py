@@ -50,6 +50,8 @@ class Concern(StrEnum):
     acne_scars = "acne_scars"
 
 
+# the longest a pregnancy is counted back from its due date (42 weeks: post-term)
+MAX_PREGNANCY = timedelta(weeks=42)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -96,6 +98,9 @@ class ProfileBase(SQLModel):
     concerns: list[Concern] = Field(default_factory=list, max_length=10)
     pregnancy: Pregnancy = Pregnancy.none
     due_date: date | None = None
+    # when the pregnancy ended, recorded with the change of `pregnancy` (P9a): a due date ends
+    # nothing, and the days before this keep the pregnancy rules
+    pregnancy_ended_on: date | None = None
     oral_medications: FreeTerms = Field(default_factory=list)
     retinoid_experience: RetinoidExperience = RetinoidExperience.none
     avoid_ingredients: FreeTerms = Field(default_factory=list)
@@ -135,8 +140,26 @@ class ProfileIn(ProfileBase):
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfileIn:
-        if self.due_date is not None and self.pregnancy != Pregnancy.pregnant:
-            raise ValueError("due_date is only accepted when pregnancy is 'pregnant'")
+        ended = self.pregnancy_ended_on
+        if ended is not None and self.pregnancy == Pregnancy.pregnant:
+            raise ValueError(
+                "pregnancy_ended_on records the end of a pregnancy: send it with pregnancy "
+                "'none' or 'breastfeeding', not while pregnancy is 'pregnant'"
+            )
+        # the due date of a pregnancy that ended stays beside its end, as its record
+        if self.due_date is not None and self.pregnancy != Pregnancy.pregnant and ended is None:
+            raise ValueError(
+                "due_date is only accepted when pregnancy is 'pregnant' or with pregnancy_ended_on"
+            )
+        if (
+            ended is not None
+            and self.due_date is not None
+            and ended < self.due_date - MAX_PREGNANCY
+        ):
+            raise ValueError(
+                f"pregnancy_ended_on ({ended}) is before the pregnancy began: more than 42 weeks "
+                f"before the due date ({self.due_date})"
+            )
         self.oral_medications = _normalised(self.oral_medications)
         self.avoid_ingredients = _normalised(self.avoid_ingredients)
         self.conditions = sorted(set(self.conditions))
@@ -155,6 +178,7 @@ class ProfilePatch(SQLModel):
     concerns: list[Concern] | None = Field(default=None, max_length=10)
     pregnancy: Pregnancy | None = None
     due_date: DueDate | None = None
+    pregnancy_ended_on: SafeDate | None = None
     oral_medications: FreeTermsIn | None = None
     retinoid_experience: RetinoidExperience | None = None
     avoid_ingredients: FreeTermsIn | None = None

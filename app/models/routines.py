@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class StepProductOut(BaseModel):
@@ -44,6 +45,14 @@ class ExcludedProductOut(BaseModel):
     name: str
 
 
+class AlternativeOut(BaseModel):
+    """A product that could take the excluded one's role safely (ALT1); never in the plan."""
+
+    product: StepProductOut
+    source: Literal["shelf", "catalog"]
+    rule_id: str
+
+
 class ExclusionOut(BaseModel):
     product: ExcludedProductOut
     reason: str
@@ -53,6 +62,7 @@ class ExclusionOut(BaseModel):
     override: OverrideNoteOut | None
     # an `introduction` wait (S5): the day its patch test starts, or it joins the routine
     available_on: date | None = None
+    alternatives: list[AlternativeOut] = Field(default_factory=list, max_length=3)
 
 
 class WarningOut(BaseModel):

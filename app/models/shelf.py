@@ -46,6 +46,7 @@ class ShelfItemCreate(ShelfFields):
     batch: Text | None = Field(default=None, max_length=64)
     expires_on: SafeDate | None = None
     opened_on: SafeDate | None = None
+    introduced_on: SafeDate | None = None
 
     product_id: uuid.UUID
 
@@ -56,9 +57,9 @@ class ShelfItemUpdate(SQLModel):
     batch: Text | None = Field(default=None, max_length=64)
     expires_on: SafeDate | None = None
     opened_on: SafeDate | None = None
+    introduced_on: SafeDate | None = None
     pao_months: int | None = Field(default=None, ge=1, le=120)
     patch_test: PatchTest | None = None
-    introduced_on: date | None = None
 
     @model_validator(mode="after")
     def _patch_test_not_null(self) -> ShelfItemUpdate:

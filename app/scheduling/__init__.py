@@ -20,6 +20,8 @@ Where things live:
 - rotation.py: night types, the retinoid ramp, the history, exfoliant nights.
 - ordering.py: step order within a slot, dermatologists' reorders.
 - directions.py: amounts, waits and instructions for each step.
+- alternatives.py: what could take an excluded product's role safely (ALT1).
+- pregnancy_end.py: what a recorded end of pregnancy changes (P9a, R7).
 - advisories.py: the day's warnings (sun protection, breastfeeding, exosome quality...).
 - overrides.py: the overrides stage (which stand, which apply on a day) and `check_override`;
   no rule module imports it.
@@ -50,6 +52,8 @@ from app.scheduling.inputs import (
 )
 from app.scheduling.overrides import check_override
 from app.scheduling.plan import (
+    Alternative,
+    AlternativeSource,
     DayPlan,
     Exclusion,
     Guard,
@@ -67,6 +71,8 @@ __all__ = [
     "RULES",
     "Active",
     "ActiveClass",
+    "Alternative",
+    "AlternativeSource",
     "Category",
     "DayPlan",
     "EngineSettings",

@@ -41,8 +41,9 @@ def bounded(
     history: Sequence[LogEntry],
 ) -> tuple[Profile, list[ShelfItem], list[Override], list[LogEntry]]:
     """The same inputs with every date inside the safe window (the same objects where they are)."""
-    if profile.due_date is not None and clamp(profile.due_date) != profile.due_date:
-        profile = replace(profile, due_date=clamp(profile.due_date))
+    due, ended = _maybe(profile.due_date), _maybe(profile.pregnancy_ended_on)
+    if (due, ended) != (profile.due_date, profile.pregnancy_ended_on):
+        profile = replace(profile, due_date=due, pregnancy_ended_on=ended)
     shelf_out = [_bounded_item(item) for item in shelf]
     overrides_out = [
         o
@@ -64,6 +65,7 @@ def _bounded_item(item: ShelfItem) -> ShelfItem:
         added_on=clamp(item.added_on),
         expires_on=_maybe(item.expires_on),
         opened_on=_maybe(item.opened_on),
+        introduced_on=_maybe(item.introduced_on),
         pao_months=bounded_pao,
     )
     return item if new == item else new

@@ -18,12 +18,14 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from app.scheduling.advisories import day_advisories
+from app.scheduling.alternatives import Alternatives, Catalog
 from app.scheduling.bounds import bounded, plan_for
 from app.scheduling.candidates import Candidate, candidate
 from app.scheduling.classify import Traits
 from app.scheduling.directions import DayNotes, steps_for
 from app.scheduling.guard_screen import DayScreen, GuardScreen, exclusion
 from app.scheduling.guards import (
+    due_date_passed,
     facts,
     pregnancy_on,
     profile_warnings,
@@ -36,6 +38,7 @@ from app.scheduling.inputs import (
     Override,
     OverrideAction,
     Pregnancy,
+    Product,
     Profile,
     RetinoidExperience,
     ShelfItem,
@@ -65,6 +68,7 @@ from app.scheduling.plan import (
     Step,
     Warning,
 )
+from app.scheduling.pregnancy_end import ramp_profile
 from app.scheduling.rotation import Rotation, build_rotation, pick_exfoliant, pick_retinoid
 from app.scheduling.rules import plain
 from app.scheduling.sensitive_care import fragrance_notes, moisturiser_warnings
@@ -86,9 +90,13 @@ def build_day(
     on: date,
     history: Sequence[LogEntry] = (),
     settings: EngineSettings = EngineSettings(),
+    *,
+    catalog: Catalog | Sequence[Product] = (),
 ) -> DayPlan:
+    """`catalog`: products an exclusion may name as alternatives (ALT1), never planned; a
+    `Catalog` built once per catalog version spares classifying them on every call."""
     profile, shelf, overrides, history = bounded(profile, shelf, overrides, history)
-    return plan_for(_Planner(profile, shelf, overrides, history, settings), on)
+    return plan_for(_Planner(profile, shelf, overrides, history, settings, catalog), on)
 
 
 def build_days(
@@ -99,12 +107,14 @@ def build_days(
     end: date,
     history: Sequence[LogEntry] = (),
     settings: EngineSettings = EngineSettings(),
+    *,
+    catalog: Catalog | Sequence[Product] = (),
 ) -> list[DayPlan]:
     """The plans from `start` to `end`, both included."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     profile, shelf, overrides, history = bounded(profile, shelf, overrides, history)
-    planner = _Planner(profile, shelf, overrides, history, settings)
+    planner = _Planner(profile, shelf, overrides, history, settings, catalog)
     return [plan_for(planner, start + timedelta(days=k)) for k in range((end - start).days + 1)]
 
 
@@ -118,11 +128,13 @@ class _Planner:
         overrides: Sequence[Override],
         history: Sequence[LogEntry],
         settings: EngineSettings,
+        catalog: Catalog | Sequence[Product] = (),
     ) -> None:
         self.profile = profile
         self.settings = settings
         self.sensitive = sensitive(profile)
         self.facts = facts(profile)
+        self.alternatives = Alternatives(catalog, self.facts)
         self.shelf = sorted(
             (candidate(item.product, item=item, added_by=None) for item in shelf),
             key=lambda c: c.sort_key,
@@ -146,7 +158,7 @@ class _Planner:
         self.overrides = tuple(o for o, codes in refusals if not codes)
         self.guards = GuardScreen(profile, self.facts, self.candidates, self.overrides, settings)
         self.touched = self.guards.touched
-        self._profile_warnings: dict[tuple[Pregnancy, bool], list[Warning]] = {}
+        self._profile_warnings: dict[tuple[Pregnancy, bool, bool], list[Warning]] = {}
         self.barrier_care = barrier_care(profile)  # S6, S7
         self.joined = {c: intro.joins_on for c, intro in self.guards.intros.items()}
         self.rotation = self._rotation(traits, history)
@@ -164,9 +176,12 @@ class _Planner:
                 or (o.action is OverrideAction.add and o.frequency is not None)
             ):
                 timed.append((o, found))
+        anchor = self._retinoid_anchor()
+        # R7: a retinoid that starts after a recorded end of pregnancy starts on the beginner ramp
+        self.profile = ramp_profile(self.profile, anchor)
         return build_rotation(
             profile=self.profile,
-            anchor=self._retinoid_anchor(),
+            anchor=anchor,
             history=history,
             retinoid_plans=tuple(o for o, t in timed if t.retinoid is not None),
             exfoliant_plans=tuple(o for o, t in timed if t.timed_exfoliant and t.retinoid is None),
@@ -209,6 +224,16 @@ class _Planner:
         for c in screen.present:
             if c not in used and c in left_out:
                 excluded.append(exclusion(c, left_out[c]))
+        excluded = self.alternatives.attach(
+            excluded,
+            on=on,
+            state=state,
+            present=screen.present,
+            in_use=screen.in_use,
+            in_plan={step.product.id for step in (*am, *pm)},
+            pauses=overrides.pauses,
+            removes=overrides.removes,
+        )
         warnings = [*self._warnings_for_profile(on, state), *screen.warnings]
         warnings.extend(onboarding_warnings(screen.untested))
         if self.barrier_care:
@@ -239,7 +264,7 @@ class _Planner:
         return _plan(on, tonight.night, am, pm, excluded, warnings)
 
     def _warnings_for_profile(self, on: date, state: Pregnancy) -> list[Warning]:
-        key = (state, state is not self.profile.pregnancy)
+        key = (state, state is not self.profile.pregnancy, due_date_passed(self.profile, on))
         found = self._profile_warnings.get(key)
         if found is None:
             found = self._profile_warnings[key] = profile_warnings(self.facts, on)
@@ -360,6 +385,7 @@ def _plan(
     warnings.sort(key=lambda w: (_WARNING_ORDER.get(w.code, 9), w.code, w.message))
     cited = {rule for step in (*am, *pm) for rule in step.rule_ids}
     cited.update(e.rule_id for e in excluded)
+    cited.update(a.rule_id for e in excluded for a in e.alternatives)
     cited.update(w.rule_id for w in warnings if w.rule_id is not None)
     return DayPlan(
         on=on,

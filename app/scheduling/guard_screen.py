@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date
 from uuid import UUID
 
 from app.scheduling.candidates import Candidate
@@ -26,6 +26,7 @@ from app.scheduling.interactions import Option
 from app.scheduling.onboarding import Intro, PatchTestDay, covered, schedule, waiting
 from app.scheduling.overrides import DayOverrides, slot_hit
 from app.scheduling.plan import Exclusion, Guard, OverrideNote, Warning
+from app.scheduling.pregnancy_end import kept_out_until_end
 from app.scheduling.rotation import Rotation
 from app.scheduling.rules import DEFAULT, plain
 
@@ -75,16 +76,14 @@ class GuardScreen:
         """When the static guards first let the product in, if ever."""
         start = c.since
         hits = static_hits(c.traits, self.facts, self.profile.pregnancy)
+        options = []
+        # a due date ends nothing; a recorded end lets the product in from that date (P9a)
+        ended = kept_out_until_end(c.traits, self.facts)
+        if ended is not None:
+            options.append(ended[0])
+            hits = ended[1]
         if not hits:
             return start
-        options = []
-        due = self.profile.due_date
-        if (
-            self.profile.pregnancy is Pregnancy.pregnant
-            and due is not None
-            and not static_hits(c.traits, self.facts, Pregnancy.none)
-        ):
-            options.append(due + timedelta(days=1))
         if all(hit.confirmable for hit in hits):
             options.extend(
                 o.starts_on

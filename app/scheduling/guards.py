@@ -53,15 +53,16 @@ class Hit:
 
 
 def pregnancy_on(profile: Profile, on: date) -> Pregnancy:
-    """The pregnancy state on a date: a due date in the past ends a pregnancy (P9a). The profile
-    cannot say whether the user is now breastfeeding, so the state becomes none and a warning asks
-    for an update."""
-    if due_date_passed(profile, on):
-        return Pregnancy.none
+    """The pregnancy state on a date. A due date does not end a pregnancy (births come late):
+    only a recorded end does, and the days before it keep the pregnancy rules (P9a)."""
+    ended = profile.pregnancy_ended_on
+    if ended is not None and on < ended:
+        return Pregnancy.pregnant
     return profile.pregnancy
 
 
 def due_date_passed(profile: Profile, on: date) -> bool:
+    """Still pregnant after the due date: the plan asks for the end to be recorded (P9a)."""
     return (
         profile.pregnancy is Pregnancy.pregnant
         and profile.due_date is not None
@@ -177,11 +178,11 @@ def profile_warnings(known: ProfileFacts, on: date) -> list[Warning]:
     if due_date_passed(profile, on):
         warnings.append(
             Warning(
-                code="due_date_passed",
+                code="confirm_pregnancy_end",
                 message=(
-                    f"Your due date ({profile.due_date}) has passed, so the pregnancy rules no "
-                    "longer apply. Please update your profile; if you are breastfeeding, say so "
-                    "and the breastfeeding guidance applies."
+                    f"Your due date ({profile.due_date}) has passed. Please confirm whether the "
+                    "pregnancy has ended and whether you are breastfeeding; until then the "
+                    "pregnancy rules still apply."
                 ),
                 rule_id="P9a",
             )

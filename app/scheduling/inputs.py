@@ -171,6 +171,9 @@ class Profile:
     concerns: frozenset[str] = frozenset()
     pregnancy: Pregnancy = Pregnancy.none
     due_date: date | None = None
+    # the first day that is no longer pregnant, as the user or a dermatologist recorded it (P9a):
+    # the days before it keep the pregnancy rules whatever the state now says
+    pregnancy_ended_on: date | None = None
     oral_medications: frozenset[str] = frozenset()
     retinoid_experience: RetinoidExperience = RetinoidExperience.none
     # lower-cased INCI names, active names or active classes the user refuses

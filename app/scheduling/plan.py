@@ -92,6 +92,20 @@ class Step:
     override: OverrideNote | None = None
 
 
+class AlternativeSource(StrEnum):
+    shelf = "shelf"
+    catalog = "catalog"
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """A product that could take an excluded product's role safely (ALT1); never a step."""
+
+    product: StepProduct
+    source: AlternativeSource
+    rule_id: str = "ALT1"
+
+
 @dataclass(frozen=True, slots=True)
 class Exclusion:
     product: StepProduct
@@ -102,6 +116,8 @@ class Exclusion:
     override: OverrideNote | None = None
     # when the product starts its patch test or joins the routine (an `introduction` wait)
     available_on: date | None = None
+    # best first: the user's shelf, then the catalog (alternatives.py)
+    alternatives: tuple[Alternative, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

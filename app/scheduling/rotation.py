@@ -14,8 +14,9 @@ Night types, in order of precedence:
 5. basic: none of the above.
 
 The retinoid grid (R1, R5, S4a). The grid starts at its anchor: the first date a retinoid on the
-shelf becomes usable (added on, plus the patch-test period while pending, after a due date or a
-clinician's confirmation where pregnancy excludes it). From the anchor the ramp sets the interval
+shelf becomes usable (added on, plus the patch-test period while pending, from a recorded end of
+pregnancy (which also restarts it on the beginner ramp, R7: pregnancy_end.py) or a clinician's
+confirmation where pregnancy excludes it). From the anchor the ramp sets the interval
 between retinoid nights by the number of days since the anchor:
 
 - none or beginner (treated alike), low or medium sensitivity: every 3rd night (weeks 1-2),

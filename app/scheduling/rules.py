@@ -198,10 +198,12 @@ _CATALOGUE = (
     ),
     _rule(
         "R7",
-        "U",
+        "C/U",
         "A missed night does not break the rotation: the next retinoid night is timed from the "
-        "last one actually used.",
-        "Reminder-app users' requests",
+        "last one actually used. After 4 weeks or more without the retinoid (pregnancy, a "
+        "procedure pause, a gap in use) it restarts on the beginner ramp.",
+        "Textbook ramp tables (restart); reminder-app users' requests (missed nights, "
+        "configurable default)",
     ),
     # P: pregnancy, trying to conceive, breastfeeding
     _rule(
@@ -269,9 +271,11 @@ _CATALOGUE = (
     _rule(
         "P9a",
         "policy",
-        "Pregnancy is a dated state: after the due date the pregnancy rules stop and the profile "
-        "needs updating.",
-        "RULES.md P section",
+        "A due date does not end a pregnancy (births come late): the pregnancy rules stay until "
+        "the user or their dermatologist records the end; after the due date the plan asks them "
+        "to confirm it and to say whether they breastfeed. A retinoid then restarts on the "
+        "beginner ramp (R7).",
+        "RULES.md P section (pregnancy as a dated state); R7",
     ),
     _rule(
         "P10",
@@ -381,6 +385,15 @@ _CATALOGUE = (
         "A",
         "Products with salicylic acid or AHAs call for daily sun protection.",
         "OTC product labelling",
+    ),
+    # ALT: alternatives
+    _rule(
+        "ALT1",
+        "policy",
+        "An excluded product names what could take its role safely for this user, from the "
+        "user's own shelf first, then the catalog, each allowed by every guard; suggestions are "
+        "never added to the plan.",
+        "RULES.md ALT1",
     ),
     # E: expiry and storage
     _rule(

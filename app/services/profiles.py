@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
-from app.errors import NotFound
+from app.errors import NotFound, Unprocessable
 from app.http_cache import etag_of, require_current
 from app.models.accounts import User
 from app.models.profiles import Profile, ProfileIn, ProfilePatch, ProfilePublic
+from app.scheduling.inputs import Pregnancy
 from app.services import routine_changes
+
+
+def _check_dates(data: ProfileIn) -> None:
+    """What the model cannot know without the clock: a pregnancy cannot have ended in the user's
+    future (its days would be planned as ended before they come)."""
+    ended = data.pregnancy_ended_on
+    if ended is not None and ended > clock.today_in(data.timezone):
+        msg = f"pregnancy_ended_on ({ended}) is in the future: record the end once it happened"
+        raise Unprocessable(
+            f"body.pregnancy_ended_on: {msg}",
+            code="validation_error",
+            errors=[{"loc": ["body", "pregnancy_ended_on"], "msg": msg}],
+        )
+
+
+def _ending_today(previous: str | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """A pregnancy changed to anything else without a recorded end ended today (the user's
+    local date). RULES.md is silent; this is the safer reading: without a date the engine could
+    not know the retinoid was away and would resume it at full strength instead of on the
+    beginner ramp (R7)."""
+    if (
+        previous == Pregnancy.pregnant
+        and fields.get("pregnancy") not in (None, Pregnancy.pregnant)
+        and fields.get("pregnancy_ended_on") is None
+    ):
+        return {**fields, "pregnancy_ended_on": clock.today_in(fields["timezone"])}
+    return fields
 
 
 def public(profile: Profile) -> ProfilePublic:
@@ -40,13 +70,15 @@ async def put_profile(
     session: AsyncSession, *, user: User, data: ProfileIn, if_match: str | None
 ) -> tuple[Profile, bool]:
     """Replace (or create) the profile; True when it was created."""
+    _check_dates(data)
     profile = await find_profile(session, user, for_update=True)
     require_current(if_match, etag_of(public(profile)) if profile else None)
     created = profile is None
     if profile is None:
         profile = Profile(user_id=user.id)
         session.add(profile)
-    for field, value in data.model_dump().items():
+    fields = _ending_today(profile.pregnancy if not created else None, data.model_dump())
+    for field, value in fields.items():
         setattr(profile, field, value)
     profile.updated_at = clock.now_utc()
     await session.flush()
@@ -60,7 +92,12 @@ async def patch_profile(
     profile = await get_profile(session, user=user, for_update=True)
     require_current(if_match, etag_of(public(profile)))
     current = public(profile).model_dump(exclude={"updated_at"})
-    merged = ProfileIn.model_validate({**current, **patch.model_dump(exclude_unset=True)})
+    changes = patch.model_dump(exclude_unset=True)
+    if changes.get("pregnancy") == Pregnancy.pregnant and "pregnancy_ended_on" not in changes:
+        # a new pregnancy: the end recorded for the last one no longer describes it
+        current["pregnancy_ended_on"] = None
+    merged = ProfileIn.model_validate(_ending_today(profile.pregnancy, {**current, **changes}))
+    _check_dates(merged)
     for field, value in merged.model_dump().items():
         setattr(profile, field, value)
     profile.updated_at = clock.now_utc()

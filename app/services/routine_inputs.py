@@ -31,6 +31,7 @@ def profile(row: Profile) -> engine.Profile:
         concerns=frozenset(row.concerns),
         pregnancy=engine.Pregnancy(row.pregnancy),
         due_date=row.due_date,
+        pregnancy_ended_on=row.pregnancy_ended_on,
         oral_medications=frozenset(row.oral_medications),
         retinoid_experience=engine.RetinoidExperience(row.retinoid_experience),
         avoid_ingredients=frozenset(row.avoid_ingredients),

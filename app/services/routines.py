@@ -30,12 +30,13 @@ from app.scheduling.engine import build_days
 from app.scheduling.inputs import Irritation, Slot
 from app.scheduling.plan import DayPlan, Exclusion, OverrideNote, Step
 from app.scheduling.rules import RULES
-from app.services import routine_inputs
+from app.services import alternatives, routine_inputs
+from app.services.alternatives import SharedCatalog
 
 MAX_DAYS = 62
 # Part of every routine ETag. Bump when the plan for the same inputs can change: a rule, the
 # text of a step, warning or exclusion, or the order of anything listed.
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class RoutineInputs:
     shelf: tuple[engine.ShelfItem, ...]
     overrides: tuple[engine.Override, ...]
     history: tuple[engine.LogEntry, ...]  # date order
+    # what exclusions may name as alternatives (ALT1); none for callers that show no exclusions
+    catalog: SharedCatalog | None = None
 
     @cached_property
     def _base_digest(self) -> str:
@@ -54,7 +57,8 @@ class RoutineInputs:
             [
                 ENGINE_VERSION,
                 [profile.sensitivity, profile.pregnancy, profile.due_date,
-                 profile.retinoid_experience, sorted(profile.conditions), sorted(profile.concerns),
+                 profile.pregnancy_ended_on, profile.retinoid_experience,
+                 sorted(profile.conditions), sorted(profile.concerns),
                  sorted(profile.oral_medications), sorted(profile.avoid_ingredients)],
                 # products have no update path: an id names their content
                 [[item.id, item.product.id, item.added_on, item.batch, item.expires_on,
@@ -62,6 +66,7 @@ class RoutineInputs:
                  for item in self.shelf],
                 # overrides are immutable once stored; withdrawing one removes it from the list
                 [override.id for override in self.overrides],
+                self.catalog.version if self.catalog is not None else None,
             ]
         )  # fmt: skip
 
@@ -92,10 +97,16 @@ async def load_profile(session: AsyncSession, user_id: uuid.UUID) -> Profile:
 
 
 async def load_inputs(
-    session: AsyncSession, *, user_id: uuid.UUID, end: date, profile: Profile | None = None
+    session: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    end: date,
+    profile: Profile | None = None,
+    with_catalog: bool = False,
 ) -> RoutineInputs:
     """Four queries whatever the shelf size: profile (unless the caller has it), shelf with
-    products, overrides, logs.
+    products, overrides, logs; and one for the catalog's version `with_catalog` (the catalog
+    itself is read again only when that changes: services/alternatives.py).
 
     Only the logs that can change a plan are read (rotation.shapes_plan, in SQL), from every
     date up to `end`: so the app, a range and the reminder feed see one history and one plan.
@@ -129,12 +140,19 @@ async def load_inputs(
         shelf=routine_inputs.shelf(shelf_rows),
         overrides=await routine_inputs.active_overrides(session, patient_id=user_id),
         history=routine_inputs.history(log_rows),
+        catalog=await alternatives.shared_catalog(session) if with_catalog else None,
     )
 
 
 def plan_days(inputs: RoutineInputs, start: date, end: date) -> list[DayPlan]:
     return build_days(
-        inputs.profile, inputs.shelf, inputs.overrides, start, end, history=inputs.history
+        inputs.profile,
+        inputs.shelf,
+        inputs.overrides,
+        start,
+        end,
+        history=inputs.history,
+        catalog=inputs.catalog.catalog if inputs.catalog is not None else (),
     )
 
 
@@ -189,7 +207,9 @@ async def routine_day(session: AsyncSession, *, user: User, on: date | None) -> 
     on = on or clock.today_in(zone)
     payload = _days.get((user.id, revision, on))
     if payload is None:
-        inputs = await load_inputs(session, user_id=user.id, end=on, profile=profile)
+        inputs = await load_inputs(
+            session, user_id=user.id, end=on, profile=profile, with_catalog=True
+        )
         payload = day_payload(plan_days(inputs, on, on)[0], inputs)
         _days.put((user.id, revision, on), payload)
     return payload
@@ -199,7 +219,7 @@ async def routine_days(
     session: AsyncSession, *, user_id: uuid.UUID, start: date, end: date
 ) -> dict[str, Any]:
     check_range(start, end)
-    inputs = await load_inputs(session, user_id=user_id, end=end)
+    inputs = await load_inputs(session, user_id=user_id, end=end, with_catalog=True)
     return {"days": [day_payload(plan, inputs) for plan in plan_days(inputs, start, end)]}
 
 
@@ -244,6 +264,14 @@ def _exclusion(exclusion: Exclusion) -> dict[str, Any]:
         "slot": exclusion.slot.value if exclusion.slot else None,
         "override": _override(exclusion.override),
         "available_on": exclusion.available_on.isoformat() if exclusion.available_on else None,
+        "alternatives": [
+            {
+                "product": _product(alternative.product),
+                "source": alternative.source.value,
+                "rule_id": alternative.rule_id,
+            }
+            for alternative in exclusion.alternatives
+        ],
     }
 
 

@@ -1,7 +1,7 @@
 """audit record mac
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0007
 Create Date: 2026-11-29 23:10:00.000000+00:00
 
 Records written before this revision have no mac: `python -m app.cli sign-audit` signs them
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0010"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

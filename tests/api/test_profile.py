@@ -1,6 +1,14 @@
 """The profile: validation, ETag/304 and If-Match/412."""
 
-from tests.factories import create_person, put_profile
+from datetime import UTC, datetime
+
+from tests.factories import (
+    add_to_shelf,
+    catalog_product,
+    create_person,
+    freeze_clock,
+    put_profile,
+)
 
 
 async def test_profile_is_404_until_first_put(client):
@@ -85,9 +93,9 @@ async def test_patch_changes_only_what_is_sent_and_revalidates_the_whole(client)
     assert patched.status_code == 200
     assert patched.json()["skin_type"] == "oily"
     assert patched.json()["sensitivity"] == "low"
-    # ending the pregnancy while keeping the due date makes the whole invalid
+    # an end recorded while the profile stays pregnant makes the whole invalid
     invalid = await client.patch(
-        "/v1/me/profile", json={"pregnancy": "none"}, headers=person.headers
+        "/v1/me/profile", json={"pregnancy_ended_on": "2026-01-01"}, headers=person.headers
     )
     assert invalid.status_code == 422
     assert invalid.json()["code"] == "validation_error"
@@ -151,3 +159,105 @@ async def test_if_match_on_a_missing_profile_is_412(client):
         "/v1/me/profile", json={"timezone": "UTC"}, headers={**person.headers, "If-Match": '"x"'}
     )
     assert response.status_code == 412
+
+
+async def test_p9a_pregnancy_ended_on_is_recorded_with_the_change(client):
+    person = await create_person(client)
+    await put_profile(client, person, pregnancy="pregnant", due_date="2026-10-01")
+    ended = await client.patch(
+        "/v1/me/profile",
+        json={"pregnancy": "breastfeeding", "pregnancy_ended_on": "2026-10-05"},
+        headers=person.headers,
+    )
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["pregnancy"] == "breastfeeding"
+    assert ended.json()["pregnancy_ended_on"] == "2026-10-05"
+    assert ended.json()["due_date"] == "2026-10-01"  # kept beside the end, as its record
+    again = await client.get("/v1/me/profile", headers=person.headers)
+    assert again.json()["pregnancy_ended_on"] == "2026-10-05"
+    # a new pregnancy drops the end recorded for the last one
+    pregnant = await client.patch(
+        "/v1/me/profile",
+        json={"pregnancy": "pregnant", "due_date": "2027-09-01"},
+        headers=person.headers,
+    )
+    assert pregnant.status_code == 200, pregnant.text
+    assert pregnant.json()["pregnancy_ended_on"] is None
+
+
+async def test_p9a_pregnancy_ended_on_is_validated_as_a_problem_422(client):
+    person = await create_person(client)
+    await put_profile(client, person, pregnancy="pregnant", due_date="2026-10-01")
+    cases = [
+        # still pregnant
+        {"pregnancy_ended_on": "2026-10-05"},
+        # in the future
+        {"pregnancy": "none", "pregnancy_ended_on": "2999-01-01"},
+        # before the pregnancy: more than 42 weeks before the due date
+        {"pregnancy": "none", "pregnancy_ended_on": "2025-12-01"},
+        {"pregnancy": "breastfeeding", "pregnancy_ended_on": "not-a-date"},
+    ]
+    for body in cases:
+        response = await client.patch("/v1/me/profile", json=body, headers=person.headers)
+        assert response.status_code == 422, (body, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "validation_error"
+        assert response.json()["errors"], body
+    future = await client.put(
+        "/v1/me/profile",
+        json={"timezone": "UTC", "pregnancy": "none", "pregnancy_ended_on": "2999-01-01"},
+        headers=person.headers,
+    )
+    assert future.status_code == 422
+    assert future.json()["errors"][0]["loc"] == ["body", "pregnancy_ended_on"]
+    unchanged = await client.get("/v1/me/profile", headers=person.headers)
+    assert unchanged.json()["pregnancy"] == "pregnant"
+    assert unchanged.json()["pregnancy_ended_on"] is None
+
+
+async def test_p9a_routine_after_the_due_date_asks_to_confirm_and_keeps_the_exclusion(
+    client, session, monkeypatch
+):
+    freeze_clock(monkeypatch, datetime(2026, 9, 1, 12, tzinfo=UTC))
+    person = await create_person(client)
+    await put_profile(client, person, pregnancy="pregnant", due_date="2026-10-01")
+    adapalene = await catalog_product(session, "Adapalene 0.1% Gel")
+    await add_to_shelf(client, person, adapalene.id, patch_test="passed")
+    late = await client.get("/v1/me/routine?date=2026-10-10", headers=person.headers)
+    assert late.status_code == 200
+    day = late.json()
+    assert [w["rule_id"] for w in day["warnings"] if w["code"] == "confirm_pregnancy_end"] == [
+        "P9a"
+    ]
+    assert any(e["product"]["id"] == str(adapalene.id) for e in day["excluded"])
+    assert "P9a" in day["rules"]
+    freeze_clock(monkeypatch, datetime(2026, 10, 9, 12, tzinfo=UTC))
+    await client.patch(
+        "/v1/me/profile",
+        json={"pregnancy": "none", "pregnancy_ended_on": "2026-10-08"},
+        headers=person.headers,
+    )
+    days = await client.get(
+        "/v1/me/routine/days?from=2026-10-07&to=2026-10-08", headers=person.headers
+    )
+    before, since = days.json()["days"]
+    assert any(e["product"]["id"] == str(adapalene.id) for e in before["excluded"])
+    assert not any(e["product"]["id"] == str(adapalene.id) for e in since["excluded"])
+    assert since["night_type"] == "retinoid"  # the restart: the first night of the ramp
+    assert not any(w["code"] == "confirm_pregnancy_end" for w in since["warnings"])
+
+
+async def test_p9a_a_pregnancy_changed_without_an_end_date_ended_today(client, monkeypatch):
+    # RULES.md is silent: without a date the retinoid would resume at full strength (R7)
+    freeze_clock(monkeypatch, datetime(2026, 10, 9, 23, 30, tzinfo=UTC))
+    person = await create_person(client)
+    await put_profile(
+        client, person, pregnancy="pregnant", due_date="2026-10-01", timezone="Pacific/Auckland"
+    )
+    ended = await client.patch(
+        "/v1/me/profile", json={"pregnancy": "breastfeeding"}, headers=person.headers
+    )
+    assert ended.status_code == 200, ended.text
+    assert ended.json()["pregnancy_ended_on"] == "2026-10-10"  # already the 10th in Auckland
+    replaced = await put_profile(client, person, pregnancy="none")
+    assert replaced["pregnancy_ended_on"] is None  # not pregnant before: nothing ended

@@ -68,7 +68,7 @@ def test_history_is_linear():
 async def test_s5_shelf_items_in_use_keep_their_place_after_the_introduced_on_migration(
     blank_engine,
 ):
-    """0010: an item in use (patch test passed or skipped, or a pending test that has run its
+    """0007: an item in use (patch test passed or skipped, or a pending test that has run its
     days) joined on the day it was added; one still inside its test is left to the engine."""
     import uuid
     from datetime import UTC, date, datetime, timedelta

@@ -216,6 +216,8 @@ def profiles(base: date) -> st.SearchStrategy[Profile]:
         conditions=st.frozensets(st.sampled_from(["acne", "Rosacea", "eczema"])),
         pregnancy=st.sampled_from(list(Pregnancy)),
         due_date=st.sampled_from([None, None, base - timedelta(days=3), base + timedelta(5)]),
+        # the engine takes what it is given; the API refuses an end while still pregnant
+        pregnancy_ended_on=st.sampled_from([None, None, None, base + timedelta(days=4)]),
         oral_medications=st.sampled_from(
             [frozenset(), frozenset(), frozenset({"isotretinoin"}), frozenset({"metformin"})]
         ),

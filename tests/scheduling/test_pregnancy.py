@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from app.scheduling import (
     Category,
+    NightType,
     OverrideAction,
     Pregnancy,
     Profile,
@@ -29,6 +30,7 @@ from tests.scheduling.factories import (
     RETINOL,
     RETINYL,
     SPF,
+    START,
     TRETINOIN,
     VITAMIN_C,
     A,
@@ -165,19 +167,79 @@ def test_p9_exosome_serum_is_left_out_in_pregnancy_unless_confirmed_with_acknowl
     assert "override_confirmed" in codes(plan)
 
 
-def test_p9a_a_past_due_date_ends_the_pregnancy_rules_and_asks_for_an_update() -> None:
+def test_p9a_a_past_due_date_keeps_the_pregnancy_rules_and_asks_to_confirm_the_end() -> None:
     profile = Profile(
         pregnancy=Pregnancy.pregnant,
-        due_date=ON - timedelta(days=1),
+        due_date=ON - timedelta(days=10),
         retinoid_experience=RetinoidExperience.experienced,
     )
-    after = build(RETINOL, profile=profile)
-    assert "Retinol 0.3" in used(after)
-    assert "due_date_passed" in codes(after)
+    after = build(RETINOL, HYDROQUINONE, CLEANSER, profile=profile)
+    assert "Retinol 0.3" not in used(after)
+    assert excluded(after, RETINOL) == [("pregnancy", "P2")]
+    assert excluded(after, HYDROQUINONE) == [("pregnancy", "P3")]
+    warning = next(w for w in after.warnings if w.code == "confirm_pregnancy_end")
+    assert warning.rule_id == "P9a"
+    assert "breastfeed" in warning.message
     assert "P9a" in after.rule_ids
-    before = build(RETINOL, profile=profile, on=ON - timedelta(days=1))
+    on_due_date = build(RETINOL, profile=profile, on=ON - timedelta(days=10))
+    assert excluded(on_due_date, RETINOL) == [("pregnancy", "P2")]
+    assert "confirm_pregnancy_end" not in codes(on_due_date)
+
+
+def test_p9a_past_due_date_never_starts_the_retinoid_over_a_range() -> None:
+    profile = Profile(pregnancy=Pregnancy.pregnant, due_date=START + timedelta(days=3))
+    plans = span(TRETINOIN, CLEANSER, profile=profile, days=40)
+    assert all("Tretinoin 0.025" not in used(plan) for plan in plans)
+    assert all(plan.night_type is not NightType.retinoid for plan in plans)
+    late = [plan for plan in plans if plan.on > START + timedelta(days=3)]
+    assert late
+    assert all("confirm_pregnancy_end" in codes(plan) for plan in late)
+
+
+def test_p9a_a_recorded_end_lifts_the_exclusions_from_that_date_only() -> None:
+    ended = ON - timedelta(days=5)
+    profile = Profile(
+        pregnancy=Pregnancy.none,
+        due_date=ON - timedelta(days=12),
+        pregnancy_ended_on=ended,
+        retinoid_experience=RetinoidExperience.experienced,
+    )
+    before = build(RETINOL, HYDROQUINONE, CLEANSER, profile=profile, on=ended - timedelta(days=1))
     assert excluded(before, RETINOL) == [("pregnancy", "P2")]
-    assert "due_date_passed" not in codes(before)
+    assert excluded(before, HYDROQUINONE) == [("pregnancy", "P3")]
+    assert "confirm_pregnancy_end" not in codes(before)
+    since = build(RETINOL, HYDROQUINONE, CLEANSER, profile=profile, on=ended)
+    assert excluded(since, RETINOL) == []
+    assert excluded(since, HYDROQUINONE) == []
+    assert "confirm_pregnancy_end" not in codes(since)
+
+
+def test_p9a_r7_the_retinoid_restarts_on_the_beginner_ramp_after_the_recorded_end() -> None:
+    ended = ON - timedelta(days=1)
+    profile = Profile(
+        pregnancy=Pregnancy.breastfeeding,
+        due_date=ON - timedelta(days=5),
+        pregnancy_ended_on=ended,
+        retinoid_experience=RetinoidExperience.experienced,
+    )
+    plans = span(TRETINOIN, CLEANSER, profile=profile, start=ended - timedelta(days=3), days=24)
+    nights = [plan.on for plan in plans if plan.night_type is NightType.retinoid]
+    # never before the end; from it every 3rd night (weeks 1-2), then every 2nd: the beginner
+    # ramp, not the experienced user's nightly target
+    assert nights[0] == ended
+    assert [(b - a).days for a, b in zip(nights, nights[1:], strict=False)][:4] == [3, 3, 3, 3]
+    assert all((b - a).days >= 2 for a, b in zip(nights, nights[1:], strict=False))
+    first = next(plan for plan in plans if plan.on == ended)
+    assert "Tretinoin 0.025" in used(first)
+    step = next(s for s in first.pm if s.product.name == "Tretinoin 0.025")
+    assert "every 3rd night" in step.instructions
+
+
+def test_r7_an_experienced_user_with_no_recorded_pregnancy_end_starts_on_target() -> None:
+    # no recorded end: an experienced user outside pregnancy is on the target from the start
+    profile = Profile(retinoid_experience=RetinoidExperience.experienced)
+    plans = span(TRETINOIN, CLEANSER, profile=profile, days=5)
+    assert all(plan.night_type is NightType.retinoid for plan in plans)
 
 
 def test_p10_oral_isotretinoin_keeps_a_bland_routine_and_pauses_the_irritants() -> None:

@@ -91,8 +91,9 @@ def worlds(draw: st.DrawFn, *, with_overrides: bool, new_sunscreen: bool = False
 
 
 def pregnant_on(profile: Profile, on: date) -> bool:
-    due = profile.due_date
-    return profile.pregnancy is Pregnancy.pregnant and (due is None or on <= due)
+    """A due date ends nothing (P9a): only a recorded end does, from that date."""
+    ended = profile.pregnancy_ended_on
+    return profile.pregnancy is Pregnancy.pregnant or (ended is not None and on < ended)
 
 
 def catalogue(world: World) -> dict[UUID, Traits]:
@@ -166,6 +167,7 @@ def check_accounting(world: World, plan: DayPlan) -> None:
     assert on_shelf <= used | listed
     cited = {r for step in (*plan.am, *plan.pm) for r in step.rule_ids}
     cited |= {e.rule_id for e in plan.excluded}
+    cited |= {a.rule_id for e in plan.excluded for a in e.alternatives}
     cited |= {w.rule_id for w in plan.warnings if w.rule_id}
     assert plan.rule_ids == tuple(sorted(cited))
     assert set(plan.rule_ids) <= RULES.keys()

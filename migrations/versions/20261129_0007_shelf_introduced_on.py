@@ -4,7 +4,7 @@ Items already in use keep their place: an item whose patch test passed or was sk
 pending test has run its 7 days, joined on the day it was added. Pending items still inside
 their test are left empty, and the engine introduces them (app/scheduling/onboarding.py).
 
-Revision ID: 0010
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-29 23:10:00+00:00
 """
@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
