@@ -7,6 +7,7 @@ that stops working fails here.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
@@ -107,7 +108,7 @@ def face(steps: tuple[Step, ...]) -> list[Step]:
     return [step for step in steps if step.kind is not StepKind.patch_test]
 
 
-def check_slots(plan: DayPlan, traits: dict[UUID, Traits]) -> None:
+def check_slots(plan: DayPlan, traits: dict[UUID, Traits], world: World) -> None:
     for slot_steps in (face(plan.am), face(plan.pm)):
         found = [traits[step.product.id] for step in slot_steps]
         assert sum(t.retinoid is not None for t in found) <= 1
@@ -131,7 +132,10 @@ def check_slots(plan: DayPlan, traits: dict[UUID, Traits]) -> None:
     on_face = {step.product.id for step in (*face(plan.am), *face(plan.pm))}
     assert not tested & on_face, "a product on its test spot and on the face"
     excluded = {e.product.id for e in plan.excluded}
-    assert not tested & excluded, "a patch-test step is not an exclusion"
+    # two bottles of one product may differ (an expired one excluded, a new one on its test spot)
+    bottles = Counter(item.product.id for item in world.shelf)
+    single = {pid for pid, n in bottles.items() if n == 1}
+    assert not tested & excluded & single, "a patch-test step is not an exclusion"
 
 
 def check_hard_guards(world: World, plan: DayPlan, traits: dict[UUID, Traits]) -> None:
@@ -245,7 +249,7 @@ def test_safety_invariants_without_overrides(world: World) -> None:
     traits = catalogue(world)
     seen: set[UUID] = set()
     for plan in world.plans():
-        check_slots(plan, traits)
+        check_slots(plan, traits, world)
         check_hard_guards(world, plan, traits)
         check_accounting(world, plan)
         check_dated_guards(world, plan, traits)
@@ -267,7 +271,7 @@ def test_safety_invariants_without_overrides(world: World) -> None:
 def test_overrides_never_bypass_the_guards(world: World) -> None:
     traits = catalogue(world)
     for plan in world.plans():
-        check_slots(plan, traits)
+        check_slots(plan, traits, world)
         check_hard_guards(world, plan, traits)
         check_accounting(world, plan)
         pregnant = pregnant_on(world.profile, plan.on)
