@@ -97,7 +97,7 @@ def overrides(draw: st.DrawFn) -> list[Override]:
                 starts_on=draw(any_date),
                 ends_on=draw(st.none() | any_date),
                 author_id=UUID(int=42),
-                author_name="Dr Lee",
+                author="Dr Lee",
                 product_id=target.id if action is not OverrideAction.pause else None,
                 product=target if action is OverrideAction.add else None,
                 **draw(st.sampled_from(_SHAPES)),
