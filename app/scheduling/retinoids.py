@@ -79,6 +79,8 @@ Window = tuple[date, date | None]  # first and last usable day; None: open-ended
 
 def usable_window(first: date, last: date | None, blocked: Sequence[Window]) -> list[Window]:
     """The spans of [first, last] outside the `blocked` spans (pauses, removals)."""
+    if last is not None and last < first:
+        return []
     spans: list[Window] = [(first, last)]
     for start, end in sorted(blocked, key=lambda w: w[0]):
         kept: list[Window] = []
