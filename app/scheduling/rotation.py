@@ -36,14 +36,24 @@ evening for a morning log of irritation.
   used: reminders go unacknowledged, and assuming a miss would pull retinoid nights closer.
 - A moderate or severe irritation (any slot) makes the next night(s) recovery nights; a grid
   night that falls in a recovery span moves the grid to restart on the night after the span.
+- After a severe irritation the ramp resumes one stage lower than it stood (an experienced
+  user's single stage steps down to the beginner ramp's stage below its target), and climbs
+  again from there.
+- After 4 weeks or more without the retinoid the beginner ramp starts again: missed nights
+  logged in a row for that long, or a break in which no retinoid was usable at all (a pause, a
+  removal, an expired bottle replaced later; retinoids.restarts_after_gaps gives the dates).
+
+These restarts are `Segment`s of the grid: each has its own ramp and the day its weeks count
+from, so any date is still computed directly.
 
 Exfoliant nights (I2, I8, S4). Exfoliants never share a night with a retinoid, so they take
 non-retinoid nights: in each ISO week the first eligible nights from Monday to Saturday (Sunday
 is left out so that two weeks never put exfoliant nights back to back), at least
 max(2, 7 // quota) days apart, up to `settings.exfoliant_nights_per_week` (2) or, for
-sensitive skin, `settings.sensitive_exfoliant_nights_per_week` (1). On sensitive skin an
-exfoliant night is never next to a retinoid night, which on a ramp of every 2nd or 3rd night
-leaves none: sensitive skin on a retinoid does not exfoliate as well.
+sensitive skin, `settings.sensitive_exfoliant_nights_per_week` (1). While the ramp is below its
+target, or on sensitive skin, an exfoliant night is never next to a retinoid night (I10), which
+on a ramp of every 2nd or 3rd night leaves none; a nightly retinoid leaves none either. The plan
+then says so (spacing.no_exfoliant_night) rather than leaving the exfoliant out silently.
 
 Mask nights (MK1, a configurable default). A face mask that is neither an exfoliant (a peel
 mask takes exfoliant nights) nor a retinoid is not a nightly step: it takes up to

@@ -2,10 +2,10 @@
 
 Grade U rules are configurable defaults, never presented as cited rules: their text says so, and
 `Rule.configurable_default` lets a response label them. Grades keep RULES.md's spelling ("A/C",
-"B-"); "policy" marks the project's own decisions. Ids R7, P9a and S4a number the unnumbered lines
-of RULES.md's R, P and S sections (P9a: pregnancy is a dated state; S4a: high sensitivity);
-EXO1, EXO2, AV1, DUP1 and O3 are policies the engine needs an id for; MK1 (face masks) is common
-practice RULES.md is silent on.
+"B-"); "policy" marks the project's own decisions. R7 also carries the unnumbered missed-night
+line of RULES.md's R section; ids P9a and S4a number the unnumbered lines of its P and S sections
+(P9a: pregnancy is a dated state; S4a: high sensitivity); EXO1, EXO2, AV1, DUP1 and O3 are
+policies the engine needs an id for; MK1 (face masks) is common practice RULES.md is silent on.
 
 The sentences a user reads carry no rule ids or grades (L8): `plain` strips the citations the
 engine's texts are written with, and says "a common default, not a cited rule" where one of them
