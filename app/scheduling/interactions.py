@@ -29,6 +29,7 @@ from app.scheduling.guards import Hit
 from app.scheduling.inputs import Slot
 from app.scheduling.ordering import place_in_slot
 from app.scheduling.plan import Guard, NightType, StepKind
+from app.scheduling.spacing import is_peel
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,9 +244,12 @@ _LEAVE_ON = frozenset({"I3", "I4", "I5", "I7", "I8", "S4a"})
 
 
 def _rinsed_first(a: Candidate, b: Candidate, slot: Slot) -> bool:
-    """I12: one of the two is rinse-off and goes on (and comes off) before the other."""
+    """I12: one of the two is rinse-off and goes on (and comes off) before the other. Not for an
+    at-home peel (I10): the safer reading keeps I8 between it and an acid wash before it."""
     x, y = a.traits, b.traits
     if not (x.rinse_off or y.rinse_off):
+        return False
+    if (x.exfoliant and y.exfoliant) and (is_peel(a.product) or is_peel(b.product)):
         return False
     first, second = place_in_slot(x, slot), place_in_slot(y, slot)
     return (x.rinse_off and first < second) or (y.rinse_off and second < first)

@@ -180,6 +180,21 @@ def test_i12_an_evening_without_a_cleanse_step_says_why() -> None:
     assert "no_cleanse_step" not in codes(build(BHA_WASH, CLEANSER, TRETINOIN, MOISTURISER))
 
 
+def test_i12_an_acid_wash_does_not_open_an_at_home_peel_night() -> None:
+    """The safer reading: I8 still holds between an acid wash and a peel after it."""
+    plans = span(BHA_WASH, PEEL, MOISTURISER, days=28)
+    peel_nights = [p for p in plans if "Glycolic Peel 30" in names(p, Slot.pm)]
+    assert peel_nights
+    for plan in peel_nights:
+        assert "BHA Wash" not in names(plan, Slot.pm)
+        warning = next(w for w in plan.warnings if w.code == "no_cleanse_step")
+        assert warning.rule_id == "I8"
+    with_gentle = span(BHA_WASH, CLEANSER, PEEL, MOISTURISER, days=28)
+    for plan in with_gentle:
+        if "Glycolic Peel 30" in names(plan, Slot.pm):
+            assert names(plan, Slot.pm)[0] == "Gentle Cleanser"
+
+
 # --- I10: irritant spacing ------------------------------------------------------------------
 
 
