@@ -36,12 +36,13 @@ def narrow(on: date, options: Sequence[Option], rotation: Rotation, profile: Pro
     held: dict[Candidate, Hit] = {}
     evening = [o.candidate for o in options if Slot.pm in o.slots]
     retinoids = [c for c in evening if c.traits.retinoid is not None]
+    peels = [c for c in evening if c.traits.exfoliation and is_peel(c.product)]
     if len(retinoids) > 1:
         plan = latest_active(rotation.retinoid_plans, on)
         rx = [c for c in retinoids if prescribed(c.traits)]
         pick = pick_retinoid(rx, profile, None) if rx else None
         held.update(one_retinoid(retinoids, plan.target if plan else None, pick))
-    peels = [c for c in evening if c.traits.timed_exfoliant and is_peel(c.product)]
+    peels = [c for c in peels if c.traits.timed_exfoliant]
     if peels:
         hit = peel_hit(on, rotation)
         if hit is not None:
@@ -53,6 +54,8 @@ def narrow(on: date, options: Sequence[Option], rotation: Rotation, profile: Pro
 def double_cleanse(options: list[Option]) -> list[Option]:
     """L7: with a water-based cleanser for the morning, an oil or balm cleanser opens the
     evening's double cleanse and stays out of the morning."""
+    if not any(o.candidate.traits.role == OIL_CLEANSER_ROLE for o in options):
+        return options
     water = any(
         o.candidate.traits.kind is StepKind.cleanse
         and o.candidate.traits.role != OIL_CLEANSER_ROLE
@@ -77,9 +80,11 @@ def after_placement(
     rotation: Rotation,
 ) -> list[Warning]:
     exfoliants = [
-        o.candidate
+        c
         for o in options
-        if o.candidate.traits.timed_exfoliant and o.candidate.traits.retinoid is None
+        if (c := o.candidate).traits.exfoliation
+        and c.traits.timed_exfoliant
+        and c.traits.retinoid is None
     ]
     warnings = [
         w

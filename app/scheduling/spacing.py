@@ -81,8 +81,9 @@ def no_exfoliant_night(
     on: date, exfoliants: Sequence[Candidate], rotation: Rotation
 ) -> Warning | None:
     """I10: say so when the week's retinoid nights (and the nights kept free around them) leave
-    no night for a usable exfoliant, instead of leaving it out silently."""
-    if not exfoliants:
+    no night for a usable exfoliant, instead of leaving it out silently. Said on the retinoid
+    nights, where the exfoliant gives way to the retinoid (other nights' exclusions say why)."""
+    if not exfoliants or not rotation.retinoid_planned(on):
         return None
     monday = on - timedelta(days=on.weekday())
     if not rotation.retinoid_leaves_no_exfoliant_night(monday):
