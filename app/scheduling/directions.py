@@ -124,15 +124,15 @@ def steps_for(
 
 
 def _drying(ordered: Sequence[Candidate]) -> dict[int, bool]:
-    """L6, L7: before a tretinoin, index -> True for the last cleanse step (the wait after
-    washing sits on it) and False for any step between it and the tretinoin (each lets the
-    skin dry fully, with no damp-skin step after the wait)."""
+    """L6, L7: before a tretinoin, index -> True for the last step washed off (a cleanser, or a
+    rinse-off mask after it: the wait after washing sits on it) and False for any step between
+    it and the tretinoin (each lets the skin dry fully, with no damp-skin step after the wait)."""
     at = next(
         (i for i, c in enumerate(ordered) if c.traits.retinoid is RetinoidKind.tretinoin), None
     )
     if at is None:
         return {}
-    washes = [i for i in range(at) if ordered[i].traits.kind is StepKind.cleanse]
+    washes = [i for i in range(at) if ordered[i].traits.rinse_off]
     if not washes:
         return {}
     return {i: i == washes[-1] for i in range(washes[-1], at)}

@@ -20,6 +20,7 @@ and a product is left out of a day only when no slot is left for it:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -276,8 +277,12 @@ def _conflict(
 
 
 def peroxide(traits: Traits) -> bool:
-    """Benzoyl peroxide, or hydrogen peroxide on the label (I11)."""
-    return traits.bpo or any("hydrogen peroxide" in term for term in traits.terms)
+    """Benzoyl peroxide, or any other peroxide on the label (hydrogen, carbamide...): the
+    hydroquinone label names peroxide products (I11)."""
+    return traits.bpo or any(_PEROXIDE.search(term) for term in traits.terms)
+
+
+_PEROXIDE = re.compile(r"\bperoxide\b")
 
 
 def _interaction(

@@ -22,6 +22,7 @@ from tests.scheduling.factories import (
     AZELAIC,
     BHA,
     BPO,
+    CLAY_MASK,
     CLEANSER,
     COPPER,
     HYDROQUINONE,
@@ -125,6 +126,14 @@ def test_i11_hydrogen_peroxide_counts_as_a_peroxide() -> None:
     for slot in (Slot.am, Slot.pm):
         assert not {"HQ 2", "Peroxide Gel"} <= set(names(plan, slot))
     assert "hydroquinone_peroxide_split" in codes(plan)
+
+
+def test_l7_a_rinse_off_mask_before_tretinoin_carries_the_wait() -> None:
+    daily = override(OverrideAction.set_frequency, CLAY_MASK, frequency=Frequency.daily)
+    plan = build(CLEANSER, CLAY_MASK, TRETINOIN, profile=EXPERIENCED, overrides=(daily,))
+    assert names(plan, Slot.pm)[:3] == ["Gentle Cleanser", "Clay Mask", "Tretinoin 0.025"]
+    assert plan.pm[0].wait_after_seconds < 20 * 60
+    assert plan.pm[1].wait_after_seconds == 20 * 60
 
 
 def test_i11_a_peroxide_wash_keeps_the_morning_and_hydroquinone_the_evening() -> None:

@@ -414,7 +414,7 @@ def test_l7_no_step_text_contradicts_a_wait(world: World) -> None:
             at = next(
                 (i for i, t in enumerate(kinds) if t.retinoid is RetinoidKind.tretinoin), None
             )
-            washes = [i for i in range(at or 0) if steps[i].kind is StepKind.cleanse]
+            washes = [i for i in range(at or 0) if kinds[i].rinse_off]
             if at is None or not washes:
                 continue
             assert steps[washes[-1]].wait_after_seconds >= 20 * 60, "L6: wait after washing"
