@@ -35,7 +35,7 @@ from app.services import routine_inputs
 MAX_DAYS = 62
 # Part of every routine ETag. Bump when the plan for the same inputs can change: a rule, the
 # text of a step, warning or exclusion, or the order of anything listed.
-ENGINE_VERSION = "4"
+ENGINE_VERSION = "5"
 
 
 @dataclass(frozen=True)
