@@ -382,16 +382,26 @@ def prescription(t: Traits) -> bool:
 
 @given(worlds(with_overrides=False))
 def test_r8_i11_one_retinoid_never_an_otc_one_over_a_prescribed_one(world: World) -> None:
-    """R8: when an over-the-counter retinoid is used, every prescribed one on the shelf is kept
-    out by a guard of its own, not by the choice between retinoids. I11 in check_slots."""
+    """R8: one retinoid a day on the face, and when an over-the-counter one is used, every
+    prescribed one on the shelf is kept out by a guard of its own (or is on its patch-test
+    spot), not by the choice between retinoids. I11: no routine with hydroquinone and a
+    peroxide."""
     traits = catalogue(world)
     for plan in world.plans():
-        check_slots(plan, traits)
+        for steps in (face(plan.am), face(plan.pm)):
+            found = [traits[s.product.id] for s in steps]
+            for x in found:
+                assert not (x.hydroquinone and any(peroxide(y) for y in found if y is not x))
+        day = [traits[s.product.id] for s in (*face(plan.am), *face(plan.pm))]
+        assert sum(t.retinoid is not None for t in day) <= 1, "R8: one retinoid a day"
         used = [traits[s.product.id] for s in face(plan.pm) if traits[s.product.id].retinoid]
         if not used or prescription(used[0]):
             continue
+        tested = {s.product.id for s in plan.pm if s.kind is StepKind.patch_test}
         for item in world.shelf:
             if item.added_on > plan.on or not prescription(traits[item.product.id]):
+                continue
+            if item.product.id in tested:
                 continue
             rules = {e.rule_id for e in plan.excluded if e.product.id == item.product.id}
             assert rules - {"R5", "R8"}, "R8: an OTC retinoid used over a prescribed one"
