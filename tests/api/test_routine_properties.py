@@ -76,9 +76,12 @@ async def test_routines_over_http_keep_the_safety_invariants(
             if profile["pregnancy"] == "pregnant":
                 assert not any(t.retinoid or t.hydroquinone or t.exosome for t in used), day
             if slot == "am":
+                # a retinoid's patch test as well keeps out of the morning (L4)
                 assert not any(t.retinoid for t in used), day
                 if any(s["kind"] == "spf" for s in steps):
                     assert steps[-1]["kind"] == "spf", day
+            # the pair rules read the face routine: a patch test goes on its test spot (S2)
+            used = [traits[s["product"]["id"]] for s in steps if s["kind"] != "patch_test"]
             has_retinoid = any(t.retinoid for t in used)
             exfoliants = [t for t in used if t.exfoliation]
             assert not (has_retinoid and exfoliants), day
