@@ -17,7 +17,15 @@ Where things live:
 - sensitive_care.py: what reactive skin is told (S7).
 - interactions.py: I1-I8, the slots a product may never take (L4, PP4, L5), and placement of
   products into the morning and evening.
-- rotation.py: night types, the retinoid ramp, the history, exfoliant nights.
+- rotation.py: night types, the retinoid ramp, the history (R7 restarts), exfoliant nights
+  (I10 spacing).
+- retinoids.py: one retinoid at a time (R8), and the breaks in use that restart the beginner
+  ramp (R7, `restarts_after_gaps`).
+- spacing.py: at-home peels and the week without an exfoliant night (I10).
+- cleansing.py: hydroquinone and peroxides (I11), a cleanse step in every routine (I12).
+- layering.py: oil and balm cleansers, oil-based serums (L7).
+- clinical.py: the clinical stage between the guard screen and placement (R8, I10, L7, I11),
+  and the warnings after placement.
 - ordering.py: step order within a slot, dermatologists' reorders.
 - directions.py: amounts, waits and instructions for each step.
 - alternatives.py: what could take an excluded product's role safely (ALT1).

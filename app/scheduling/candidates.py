@@ -13,6 +13,7 @@ from uuid import UUID
 
 from app.scheduling.classify import Traits, classify
 from app.scheduling.inputs import Override, Product, ShelfItem
+from app.scheduling.layering import layered
 from app.scheduling.plan import StepProduct
 
 
@@ -53,7 +54,7 @@ def candidate(product: Product, *, item: ShelfItem | None, added_by: Override | 
     return Candidate(
         key=key,
         product=product,
-        traits=classify(product),
+        traits=layered(product, classify(product)),
         item=item,
         added_by=added_by,
         sort_key=(product.name.casefold(), product.name, product.id.int, key.int),

@@ -16,8 +16,10 @@ from app.scheduling.candidates import Candidate
 from app.scheduling.classify import TREATMENT_KINDS, Exfoliation, RetinoidKind, Traits
 from app.scheduling.guards import Hit
 from app.scheduling.inputs import EngineSettings, ExosomeSource, Override, Slot
+from app.scheduling.layering import oil_cleanser
 from app.scheduling.plan import NightType, OverrideNote, Step, StepKind, StepSource
 from app.scheduling.rules import DEFAULT, plain
+from app.scheduling.spacing import is_peel
 
 # SUN2: one amount, stated once
 SUNSCREEN_AMOUNT = (
@@ -78,11 +80,12 @@ def steps_for(
     # the last layer with an SPF is the sunscreen step (L5, SUN2); a day cream with an SPF
     # under a sunscreen is a moisturiser
     sunscreen = max((i for i, c in enumerate(ordered) if c.traits.sunscreen), default=-1)
+    drying = _drying(ordered)
     for index, current in enumerate(ordered):
         following = ordered[index + 1] if index + 1 < len(ordered) else None
         protects = index == sunscreen
         sentences, rules = _instructions(current.traits, current, slot, day, protects)
-        seconds, wait_text, wait_rules = _wait(current, following, day, protects)
+        seconds, wait_text, wait_rules = _wait(current, following, day, protects, drying.get(index))
         if wait_text:
             sentences.append(wait_text)
         rules.extend(wait_rules)
@@ -120,6 +123,21 @@ def steps_for(
     return tuple(steps)
 
 
+def _drying(ordered: Sequence[Candidate]) -> dict[int, bool]:
+    """L6, L7: before a tretinoin, index -> True for the last step washed off (a cleanser, or a
+    rinse-off mask after it: the wait after washing sits on it) and False for any step between
+    it and the tretinoin (each lets the skin dry fully, with no damp-skin step after the wait)."""
+    at = next(
+        (i for i, c in enumerate(ordered) if c.traits.retinoid is RetinoidKind.tretinoin), None
+    )
+    if at is None:
+        return {}
+    washes = [i for i in range(at) if ordered[i].traits.rinse_off]
+    if not washes:
+        return {}
+    return {i: i == washes[-1] for i in range(washes[-1], at)}
+
+
 def _amount(traits: Traits, protects: bool) -> str:
     if protects:
         return _AMOUNTS[StepKind.spf]
@@ -132,7 +150,21 @@ def _instructions(
     if traits.retinoid is not None:
         return _retinoid(traits, day)
     if traits.timed_exfoliant:
-        return _exfoliant(traits, day)
+        sentences, rules = _exfoliant(traits, day)
+        if is_peel(current.product):
+            sentences.insert(
+                1,
+                "An at-home peel: leave it on only for the contact time on its label, then rinse "
+                "or neutralise it as the label says. At most once a week, never within 48 hours "
+                "of a retinoid night.",
+            )
+            rules.append("I10")
+        return sentences, rules
+    if traits.kind is StepKind.cleanse and oil_cleanser(current.product):
+        return [
+            "The first cleanse of the evening: massage it onto dry skin to dissolve sunscreen and "
+            "makeup, add a little water, rinse it off, then use your water-based cleanser (L7)."
+        ], ["L1", "L7"]
     if traits.exfoliant:
         return _acid_wash(traits, day)
     if traits.kind is StepKind.mask:
@@ -172,6 +204,13 @@ def _by_active(
             sentences.append("Benzoyl peroxide is allowed in pregnancy (P5).")
             rules.append("P5")
         return sentences, rules
+    if traits.hydroquinone:
+        return [
+            "Apply it to the dark patches only, not the whole face.",
+            "Stop and see a doctor if they have not improved after 3 months.",
+            "Never in the same routine as benzoyl peroxide or hydrogen peroxide: together they "
+            "can stain the skin dark.",
+        ], ["I11"]
     if traits.copper_peptide:
         return ["Kept apart from vitamin C and acids (I7)."], ["I7"]
     if traits.azelaic and day.pregnant:
@@ -322,8 +361,13 @@ def _basic(traits: Traits, slot: Slot, day: DayNotes) -> tuple[list[str], list[s
 
 
 def _wait(
-    current: Candidate, following: Candidate | None, day: DayNotes, protects: bool
+    current: Candidate,
+    following: Candidate | None,
+    day: DayNotes,
+    protects: bool,
+    drying: bool | None = None,
 ) -> tuple[int, str, list[str]]:
+    """`drying`: True on the wash before a tretinoin, False on a step between them (_drying)."""
     settings = day.settings
     set_wait = day.waits.get(current.product.id) if day.waits else None
     if set_wait is not None and set_wait.wait_after_seconds is not None:
@@ -332,9 +376,25 @@ def _wait(
     if protects:
         seconds = settings.spf_set_seconds
         return seconds, f"Apply it {_duration(seconds)} before going out (L5).", ["L5"]
+    if drying:
+        seconds = settings.tretinoin_dry_wait_seconds
+        return (
+            seconds,
+            f"Dry your face, then wait {_duration(seconds)} before the tretinoin: it goes on "
+            "fully dry skin (L6).",
+            ["L6", "L7"],
+        )
+    if drying is False:
+        seconds = settings.retinoid_dry_wait_seconds
+        return (
+            seconds,
+            f"Let it dry fully (about {_duration(seconds)}) before the next step: the tretinoin "
+            "goes on completely dry skin (L6).",
+            ["L6", "L7"],
+        )
     if following is not None and following.traits.retinoid is RetinoidKind.tretinoin:
         seconds = settings.tretinoin_dry_wait_seconds
-        return seconds, f"Pat dry and wait {_duration(seconds)} before the tretinoin (L6).", ["L6"]
+        return seconds, f"Wait {_duration(seconds)} before the tretinoin (L6).", ["L6"]
     if following is not None and current.traits.kind in _WET_PREP:
         if following.traits.retinoid is not None:
             seconds = settings.retinoid_dry_wait_seconds

@@ -22,6 +22,7 @@ from app.scheduling.alternatives import Alternatives, Catalog
 from app.scheduling.bounds import bounded, plan_for
 from app.scheduling.candidates import Candidate, candidate
 from app.scheduling.classify import Traits
+from app.scheduling.clinical import after_placement, narrow
 from app.scheduling.directions import DayNotes, steps_for
 from app.scheduling.guard_screen import DayScreen, GuardScreen, exclusion
 from app.scheduling.guards import (
@@ -69,7 +70,14 @@ from app.scheduling.plan import (
     Warning,
 )
 from app.scheduling.pregnancy_end import ramp_profile
-from app.scheduling.rotation import Rotation, build_rotation, pick_exfoliant, pick_retinoid
+from app.scheduling.retinoids import Window, restarts_after_gaps, usable_window
+from app.scheduling.rotation import (
+    Rotation,
+    build_rotation,
+    pick_exfoliant,
+    pick_retinoid,
+    restart_note,
+)
 from app.scheduling.rules import plain
 from app.scheduling.sensitive_care import fragrance_notes, moisturiser_warnings
 
@@ -186,6 +194,7 @@ class _Planner:
             retinoid_plans=tuple(o for o, t in timed if t.retinoid is not None),
             exfoliant_plans=tuple(o for o, t in timed if t.timed_exfoliant and t.retinoid is None),
             settings=self.settings,
+            breaks=self._retinoid_breaks(),
             # mask nights keep off exfoliant nights only when an exfoliant can take them (MK1)
             exfoliating=any(
                 c.traits.timed_exfoliant
@@ -204,6 +213,39 @@ class _Planner:
         ]
         return min(starts, default=None)
 
+    def _retinoid_breaks(self) -> tuple[date, ...]:
+        """R7: the dates a retinoid is usable again after 4 weeks or more without any: each
+        retinoid's span from its first usable day to its expiry, less pauses and evening
+        removals (retinoids.restarts_after_gaps)."""
+        windows: list[Window] = []
+        for c in self.candidates:
+            if c.traits.retinoid is None:
+                continue
+            first = self.guards.first_usable(c)
+            if first is None:
+                continue
+            ends = [
+                day
+                for day in (
+                    c.item.expires_on if c.item is not None else None,
+                    c.opened_until,
+                    c.added_by.ends_on if c.added_by is not None else None,
+                )
+                if day is not None
+            ]
+            blocked = [
+                (o.starts_on, o.ends_on)
+                for o in self.overrides
+                if (o.action is OverrideAction.pause and o.product_id in (None, c.product.id))
+                or (
+                    o.action is OverrideAction.remove
+                    and o.product_id == c.product.id
+                    and o.slot is not Slot.am  # a retinoid is an evening product (L4)
+                )
+            ]
+            windows.extend(usable_window(first, min(ends, default=None), blocked))
+        return restarts_after_gaps(windows)
+
     # --- one day ----------------------------------------------------------------------------
 
     def day(self, on: date) -> DayPlan:
@@ -211,8 +253,11 @@ class _Planner:
         # the overrides stage: the valid overrides active today, by what they act on
         overrides = day_overrides(self.overrides, on)
         screen = self.guards.day(on, state, overrides, self.rotation)
-        tonight = self._tonight(on, screen.options)
-        placement = place(screen.options, tonight)
+        # the clinical stage: R8, I10 peels, L7 double cleanse, I11 split (clinical.py)
+        narrowed = narrow(on, screen.options, self.rotation, self.profile)
+        screen.left_out.update(narrowed.held)
+        tonight = self._tonight(on, narrowed.options)
+        placement = place(narrowed.options, tonight)
         notes = self._notes(on, state, tonight, overrides, screen)
         am = self._slot_steps(Slot.am, placement.am, overrides, notes, screen)
         pm = self._slot_steps(Slot.pm, placement.pm, overrides, notes, screen)
@@ -250,6 +295,7 @@ class _Planner:
                 joined=self.joined,
             )
         )
+        warnings.extend(after_placement(on, narrowed.options, placement, tonight, self.rotation))
         warnings.extend(
             Warning(
                 code="override_ignored",
@@ -307,9 +353,9 @@ class _Planner:
             if plan is not None:
                 ramp_note = f"Timed by {plan.author}: {plan.describe_frequency()}."
             elif grid is not None:
-                stage = grid.stage_on(on)
-                ramp_note = f"{grid.ramp.describe(stage)} (R1)."
-                acclimatising = grid.ramp.acclimatising(stage)
+                ramp, stage = grid.position(on)
+                ramp_note = f"{ramp.describe(stage)} (R1).{restart_note(grid, on)}"
+                acclimatising = ramp.acclimatising(stage)
         return DayNotes(
             night=tonight.night,
             settings=self.settings,

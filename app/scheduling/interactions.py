@@ -1,4 +1,4 @@
-"""Interactions (I1-I8) and placement: which usable product goes into which slot tonight.
+"""Interactions (I1-I8, I11, I12) and placement: which usable product goes into which slot tonight.
 
 Conflicts are resolved by placement first (morning against evening, one night against another)
 and a product is left out of a day only when no slot is left for it:
@@ -20,6 +20,7 @@ and a product is left out of a day only when no slot is left for it:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,7 +28,9 @@ from app.scheduling.candidates import Candidate
 from app.scheduling.classify import RetinoidKind, Traits
 from app.scheduling.guards import Hit
 from app.scheduling.inputs import Slot
+from app.scheduling.ordering import place_in_slot
 from app.scheduling.plan import Guard, NightType, StepKind
+from app.scheduling.spacing import is_peel
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ def place(options: Sequence[Option], tonight: Tonight) -> Placement:
             if not _tries(option, slot, pass_index, placed):
                 continue
             hit = admit(option.candidate, slot, tonight) or clash(
-                option.candidate, filled[slot], tonight.sensitive
+                option.candidate, filled[slot], tonight.sensitive, slot
             )
             if hit is None:
                 filled[slot].append(option.candidate)
@@ -223,28 +226,70 @@ def _a(night: NightType) -> str:
     return f"{article} {night.value}"
 
 
-def clash(candidate: Candidate, routine: Sequence[Candidate], sensitive: bool) -> Hit | None:
+def clash(
+    candidate: Candidate, routine: Sequence[Candidate], sensitive: bool, slot: Slot
+) -> Hit | None:
     """The first conflict between this product and one already in the routine."""
     for other in routine:
         found = _conflict(candidate.traits, other.traits, sensitive)
+        if found is not None and found[1] in _LEAVE_ON and _rinsed_first(candidate, other, slot):
+            found = _conflict(candidate.traits, other.traits, sensitive, rinsed_first=True)
         if found is not None:
             guard, rule_id, text = found
             return Hit(guard, rule_id, f"{text}: {other.name} is in this routine.")
     return None
 
 
+# the leave-on clashes a rinse-off product applied first does not trigger (I12)
+_LEAVE_ON = frozenset({"I3", "I4", "I5", "I7", "I8", "S4a"})
+
+
+def _rinsed_first(a: Candidate, b: Candidate, slot: Slot) -> bool:
+    """I12: one of the two is rinse-off and goes on (and comes off) before the other. Not for an
+    at-home peel (I10): the safer reading keeps I8 between it and an acid wash before it."""
+    x, y = a.traits, b.traits
+    if not (x.rinse_off or y.rinse_off):
+        return False
+    if (x.exfoliant and y.exfoliant) and (is_peel(a.product) or is_peel(b.product)):
+        return False
+    first, second = place_in_slot(x, slot), place_in_slot(y, slot)
+    return (x.rinse_off and first < second) or (y.rinse_off and second < first)
+
+
 _DUPLICATE = (Guard.conflict, "DUP1", "One product of this kind per routine")
 
 
-def _conflict(a: Traits, b: Traits, sensitive: bool) -> tuple[Guard, str, str] | None:
+def _conflict(
+    a: Traits, b: Traits, sensitive: bool, rinsed_first: bool = False
+) -> tuple[Guard, str, str] | None:
+    # I11 first: a hydrogen peroxide product need not be reactive in any other way
+    if (a.hydroquinone and peroxide(b)) or (b.hydroquinone and peroxide(a)):
+        return (
+            Guard.conflict,
+            "I11",
+            "Hydroquinone never shares a routine with a peroxide (it can stain the skin dark)",
+        )
     # only reactive products interact; anything else can only duplicate a role
-    found = _interaction(a, b, sensitive) if a.reactive and b.reactive else None
+    found = _interaction(a, b, sensitive, rinsed_first) if a.reactive and b.reactive else None
     if found is None and a.role == b.role:
         return _DUPLICATE
     return found
 
 
-def _interaction(a: Traits, b: Traits, sensitive: bool) -> tuple[Guard, str, str] | None:
+def peroxide(traits: Traits) -> bool:
+    """Benzoyl peroxide, or any other peroxide on the label (hydrogen, carbamide...): the
+    hydroquinone label names peroxide products (I11)."""
+    return traits.bpo or any(_PEROXIDE.search(term) for term in traits.terms)
+
+
+_PEROXIDE = re.compile(r"\bperoxide\b")
+
+
+def _interaction(
+    a: Traits, b: Traits, sensitive: bool, rinsed_first: bool
+) -> tuple[Guard, str, str] | None:
+    """I12: a rinse-off product is off the skin before the leave-ons after it go on, so the
+    leave-on clashes (I3-I8, and S4a's stacking) do not hold between them; I1, I2 and I11 do."""
     conflict = Guard.conflict
     tretinoin = RetinoidKind.tretinoin
     for x, y in ((a, b), (b, a)):
@@ -252,6 +297,9 @@ def _interaction(a: Traits, b: Traits, sensitive: bool) -> tuple[Guard, str, str
             return conflict, "I1", "Never with benzoyl peroxide at the same time of day"
         if x.retinoid is not None and y.exfoliant:
             return conflict, "I2", "A retinoid and an exfoliant never share a routine"
+    if rinsed_first:
+        return None
+    for x, y in ((a, b), (b, a)):
         if x.vitamin_c and y.bpo:
             return conflict, "I3", "Vitamin C and benzoyl peroxide never in one application"
         if x.vitamin_c and y.retinoid is not None:

@@ -6,6 +6,8 @@ other actives, treatments, eye cream, moisturiser, oil, a day cream with an SPF,
 Evening: cleanse, rinse-off mask, toner, essence, exosome serum, retinoid or exfoliant, other
 actives, peptides, eye cream, moisturiser, leave-on mask, oil.
 Within a place, thinnest to thickest is unknown to the catalogue, so names break ties (L2).
+L7 (layering.py): an oil or balm cleanser opens an evening double cleanse, an oil-based serum
+follows the water-based ones; the evening retinoid is the first treatment after the cleanse.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from uuid import UUID
 from app.scheduling.candidates import Candidate
 from app.scheduling.classify import TREATMENT_KINDS, Traits
 from app.scheduling.inputs import Override, Slot
+from app.scheduling.layering import layer_place
 from app.scheduling.plan import StepKind
 
 _PLACE: dict[StepKind, int] = {
@@ -45,13 +48,18 @@ def place_in_slot(traits: Traits, slot: Slot) -> int:
             return 45  # L3a: the first active of the morning
         if kind is StepKind.treatment:
             return 65  # a morning treatment (BPO) after the serums
+    if slot is Slot.pm and traits.retinoid is not None and kind in TREATMENT_KINDS:
+        return 48  # L6, L7: the retinoid first after the cleanse (and the wait), on dry skin
     if slot is Slot.pm and traits.peptide and kind in TREATMENT_KINDS:
         return 65  # L3: peptides after the night's treatment
     return _PLACE[kind]
 
 
 def arrange(slot: Slot, candidates: Sequence[Candidate]) -> list[Candidate]:
-    return sorted(candidates, key=lambda c: (place_in_slot(c.traits, slot), c.sort_key))
+    return sorted(
+        candidates,
+        key=lambda c: (layer_place(c.product, c.traits, place_in_slot(c.traits, slot)), c.sort_key),
+    )
 
 
 def apply_reorders(

@@ -37,14 +37,24 @@ evening for a morning log of irritation.
   used: reminders go unacknowledged, and assuming a miss would pull retinoid nights closer.
 - A moderate or severe irritation (any slot) makes the next night(s) recovery nights; a grid
   night that falls in a recovery span moves the grid to restart on the night after the span.
+- After a severe irritation the ramp resumes one stage lower than it stood (an experienced
+  user's single stage steps down to the beginner ramp's stage below its target), and climbs
+  again from there.
+- After 4 weeks or more without the retinoid the beginner ramp starts again: missed nights
+  logged in a row for that long, or a break in which no retinoid was usable at all (a pause, a
+  removal, an expired bottle replaced later; retinoids.restarts_after_gaps gives the dates).
+
+These restarts are `Segment`s of the grid: each has its own ramp and the day its weeks count
+from, so any date is still computed directly.
 
 Exfoliant nights (I2, I8, S4). Exfoliants never share a night with a retinoid, so they take
 non-retinoid nights: in each ISO week the first eligible nights from Monday to Saturday (Sunday
 is left out so that two weeks never put exfoliant nights back to back), at least
 max(2, 7 // quota) days apart, up to `settings.exfoliant_nights_per_week` (2) or, for
-sensitive skin, `settings.sensitive_exfoliant_nights_per_week` (1). On sensitive skin an
-exfoliant night is never next to a retinoid night, which on a ramp of every 2nd or 3rd night
-leaves none: sensitive skin on a retinoid does not exfoliate as well.
+sensitive skin, `settings.sensitive_exfoliant_nights_per_week` (1). While the ramp is below its
+target, or on sensitive skin, an exfoliant night is never next to a retinoid night (I10), which
+on a ramp of every 2nd or 3rd night leaves none; a nightly retinoid leaves none either. The plan
+then says so (spacing.no_exfoliant_night) rather than leaving the exfoliant out silently.
 
 Mask nights (MK1, a configurable default). A face mask that is neither an exfoliant (a peel
 mask takes exfoliant nights) nor a retinoid is not a nightly step: it takes up to
@@ -65,6 +75,7 @@ from bisect import bisect_right, insort
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
 
 from app.scheduling.candidates import Candidate
 from app.scheduling.classify import RETINOID_STRENGTH
@@ -80,6 +91,7 @@ from app.scheduling.inputs import (
     latest_active,
 )
 from app.scheduling.plan import NightType
+from app.scheduling.retinoids import GAP_DAYS, prescribed
 
 _DAY = timedelta(days=1)
 _IRRITATED = (Irritation.moderate, Irritation.severe)
@@ -124,38 +136,83 @@ def ramp_for(profile: Profile) -> Ramp:
     slow = sensitive(profile)
     if profile.retinoid_experience is RetinoidExperience.experienced:
         return Ramp((Phase(0, 2 if slow else 1),))
-    if slow:
+    return beginner_ramp(profile)
+
+
+def beginner_ramp(profile: Profile) -> Ramp:
+    """The ramp a new user starts on, and the one a break of 4 weeks or more restarts (R7)."""
+    if sensitive(profile):
         return Ramp((Phase(0, 3), Phase(28, 2)))
     return Ramp((Phase(0, 3), Phase(14, 2), Phase(35, 1)))
+
+
+class Restart(StrEnum):
+    """Why the ramp starts again somewhere other than where it stood (R7)."""
+
+    step_down = "step_down"  # severe irritation: one ramp stage lower
+    gap = "gap"  # 4 weeks or more without the retinoid: the beginner ramp
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A stretch of the grid on its own ramp: from `start` (a retinoid night), with the ramp's
+    weeks counted from `origin` (on or before `start`)."""
+
+    start: date
+    origin: date
+    ramp: Ramp
+    cause: Restart
 
 
 @dataclass(frozen=True, slots=True)
 class RetinoidGrid:
     anchor: date
     ramp: Ramp
-    restarts: tuple[date, ...] = ()  # sorted; the grid starts again on each
+    restarts: tuple[date, ...] = ()  # sorted; the grid starts again on each, on the same ramp
+    segments: tuple[Segment, ...] = ()  # sorted by start; R7 restarts on another ramp stage
+
+    def _segment(self, on: date) -> tuple[date, date, Ramp]:
+        """(start, origin, ramp) of the stretch `on` falls in."""
+        for segment in reversed(self.segments):
+            if segment.start <= on:
+                return segment.start, segment.origin, segment.ramp
+        return self.anchor, self.anchor, self.ramp
+
+    def segment_on(self, on: date) -> Segment | None:
+        """The R7 restart in effect on `on`, if any."""
+        return next((s for s in reversed(self.segments) if s.start <= on), None)
 
     def is_night(self, on: date) -> bool:
         if on < self.anchor:
             return False
+        start, origin, ramp = self._segment(on)
         index = bisect_right(self.restarts, on)
-        night = self.restarts[index - 1] if index else self.anchor
-        target = (on - self.anchor).days
+        night = self.restarts[index - 1] if index and self.restarts[index - 1] > start else start
+        target = (on - origin).days
         while True:
-            offset = (night - self.anchor).days
-            stage = self.ramp.stage(offset)
-            interval = self.ramp.phases[stage].interval
+            offset = (night - origin).days
+            stage = ramp.stage(offset)
+            interval = ramp.phases[stage].interval
             following = stage + 1
-            if following == len(self.ramp.phases) or target < self.ramp.phases[following].start_day:
+            if following == len(ramp.phases) or target < ramp.phases[following].start_day:
                 return (target - offset) % interval == 0
             # jump to the first night on or after the next phase's start, then use its interval
-            end = self.ramp.phases[following].start_day
+            end = ramp.phases[following].start_day
             night += timedelta(days=-(-(end - offset) // interval) * interval)
             if night > on:
                 return False
 
+    def position(self, on: date) -> tuple[Ramp, int]:
+        """The ramp in effect on `on` and the index of its stage."""
+        _, origin, ramp = self._segment(on)
+        return ramp, ramp.stage((on - origin).days)
+
     def stage_on(self, on: date) -> int:
-        return self.ramp.stage((on - self.anchor).days)
+        return self.position(on)[1]
+
+    def ramp_start(self, on: date) -> date:
+        """When the ramp in effect on `on` began counting (the anchor, or an R7 restart)."""
+        return self._segment(on)[1]
 
 
 def shapes_plan(log: LogEntry) -> bool:
@@ -193,29 +250,88 @@ def recovery_nights(
 
 
 def grid_from_history(
-    anchor: date, ramp: Ramp, history: Sequence[LogEntry], recovery: Mapping[date, Irritation]
+    anchor: date,
+    ramp: Ramp,
+    history: Sequence[LogEntry],
+    recovery: Mapping[date, Irritation],
+    *,
+    beginner: Ramp | None = None,
+    breaks: Sequence[date] = (),
 ) -> RetinoidGrid:
-    """The grid with its restarts: missed nights and recovery spans, in date order (R7)."""
+    """The grid with its restarts, in date order (R7):
+
+    - a missed grid night restarts the grid the next night, on the same ramp stage;
+    - a recovery span with a grid night in it restarts the grid the night after the span;
+    - a severe irritation after the anchor resumes the ramp one stage lower after the span;
+    - 4 weeks or more without a retinoid night actually used (missed nights logged in a row), or
+      a date in `breaks` (see retinoids.restarts_after_gaps), restarts the beginner ramp.
+
+    `beginner` is the beginner ramp for this skin (ramp_for an inexperienced user); it is what a
+    gap restarts, and what a single-stage (experienced) ramp steps down into.
+    """
+    beginner = beginner or ramp
     done = {log.on for log in history if log.slot is Slot.pm and log.done}
     missed = {log.on for log in history if log.slot is Slot.pm and not log.done} - done
     span_starts = {night for night in recovery if night - _DAY not in recovery}
+    gaps = {day for day in breaks if day > anchor}
     restarts: list[date] = []
+    segments: list[Segment] = []
     grid = RetinoidGrid(anchor, ramp)
-    for day in sorted(missed | span_starts):
-        restart = None
-        if day in span_starts:
+    last_used: date = anchor  # the last grid night before a run of missed nights
+    missed_from: date | None = None  # the restart a missed night created, if still unused
+    for day in sorted(missed | span_starts | gaps):
+        restart, segment = None, None
+        if day in gaps:
+            segment = Segment(day, day, beginner, Restart.gap)
+        elif day in span_starts:
             end = day
             while end + _DAY in recovery:
                 end += _DAY
             span = [day + timedelta(days=k) for k in range((end - day).days + 1)]
-            if any(grid.is_night(night) for night in span):
+            severe = any(recovery[night] is Irritation.severe for night in span)
+            if severe and day > anchor:
+                segment = _step_down(grid, day, end + _DAY, beginner)
+            elif any(grid.is_night(night) for night in span):
                 restart = end + _DAY
         elif day >= anchor and day not in recovery and grid.is_night(day):
-            restart = day + _DAY
+            if missed_from != day:
+                last_used = _previous_night(grid, day)
+            if (day + _DAY - last_used).days > GAP_DAYS:
+                segment = Segment(day + _DAY, day + _DAY, beginner, Restart.gap)
+            else:
+                restart = day + _DAY
+            missed_from = day + _DAY
         if restart is not None:
             insort(restarts, restart)
-            grid = RetinoidGrid(anchor, ramp, tuple(restarts))
+        if segment is not None:
+            segments = [s for s in segments if s.start < segment.start]
+            segments.append(segment)
+            restarts = [r for r in restarts if r < segment.start]
+        if restart is not None or segment is not None:
+            grid = RetinoidGrid(anchor, ramp, tuple(restarts), tuple(segments))
     return grid
+
+
+def _previous_night(grid: RetinoidGrid, day: date) -> date:
+    """The grid night before `day` (the anchor when there is none)."""
+    for k in range(1, 8):
+        night = day - timedelta(days=k)
+        if night < grid.anchor:
+            break
+        if grid.is_night(night):
+            return night
+    return grid.anchor
+
+
+def _step_down(grid: RetinoidGrid, irritated: date, resume: date, beginner: Ramp) -> Segment:
+    """R7: after severe irritation the ramp resumes one stage lower than it stood; a
+    single-stage ramp (experienced users) resumes on the beginner ramp's stage below target."""
+    ramp, stage = grid.position(irritated)
+    if len(ramp.phases) == 1:
+        ramp, stage = beginner, len(beginner.phases) - 1
+    lower = max(stage - 1, 0)
+    origin = resume - timedelta(days=ramp.phases[lower].start_day)
+    return Segment(resume, origin, ramp, Restart.step_down)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,26 +342,38 @@ class Rotation:
     retinoid_plans: tuple[Override, ...]
     exfoliant_plans: tuple[Override, ...]
     exfoliant_quota: int
-    spaced: bool  # sensitive skin: no exfoliant night next to a retinoid night
+    spaced: bool  # sensitive skin: no exfoliant night next to any retinoid night (I10)
     mask_quota: int
     exfoliating: bool  # an exfoliant on the shelf can be used some day
     _weeks: dict[date, tuple[date, ...]] = field(default_factory=dict, compare=False, repr=False)
     _mask_weeks: dict[date, tuple[date, ...]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    _first_exfoliant: dict[date, date | None] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    _retinoid_weeks: dict[date, bool] = field(default_factory=dict, compare=False, repr=False)
+    # the rotation asks about the nights around a date again and again (I10, MK1 picks)
+    _retinoid_nights: dict[date, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def retinoid_planned(self, on: date) -> bool:
-        plan = latest_active(self.retinoid_plans, on)
-        if plan is not None:
-            return plan.falls_on(on)
-        return self.grid is not None and self.grid.is_night(on)
+        found = self._retinoid_nights.get(on)
+        if found is None:
+            plan = latest_active(self.retinoid_plans, on)
+            if plan is not None:
+                found = plan.falls_on(on)
+            else:
+                found = self.grid is not None and self.grid.is_night(on)
+            self._retinoid_nights[on] = found
+        return found
 
     def exfoliant_planned(self, on: date) -> bool:
         if on in self.recovery or self.retinoid_planned(on):
             return False
         plan = latest_active(self.exfoliant_plans, on)
         if plan is not None:
-            return plan.falls_on(on)
+            # I10 holds for a dermatologist's exfoliant frequency too: it is not overridable (O1)
+            return plan.falls_on(on) and not self.crowded(on)
         monday = on - timedelta(days=on.weekday())
         picks = self._weeks.get(monday)
         if picks is None:
@@ -256,11 +384,49 @@ class Rotation:
         def free(night: date) -> bool:
             if night in self.recovery or self.retinoid_planned(night):
                 return False
-            return not self.spaced or not (
-                self.retinoid_planned(night - _DAY) or self.retinoid_planned(night + _DAY)
-            )
+            return not self.crowded(night)
 
         return _spread(monday, self.exfoliant_quota, free)
+
+    def crowded(self, night: date) -> bool:
+        """I10: the night directly before or after is a retinoid night while the skin is
+        sensitive or the ramp is below its target on that retinoid night."""
+        return any(
+            self.retinoid_planned(near) and (self.spaced or self.below_target(near))
+            for near in (night - _DAY, night + _DAY)
+        )
+
+    def below_target(self, on: date) -> bool:
+        """Whether the retinoid ramp has not reached its target on `on` (R1, I10). A
+        dermatologist's timing replaces the ramp, so it has no target to be below."""
+        if self.grid is None or latest_active(self.retinoid_plans, on) is not None:
+            return False
+        ramp, stage = self.grid.position(on)
+        return ramp.acclimatising(stage)
+
+    def first_exfoliant_night(self, monday: date) -> date | None:
+        """The first exfoliant night of the ISO week starting on `monday` (I10: peels)."""
+        if monday in self._first_exfoliant:
+            return self._first_exfoliant[monday]
+        found = self._first_exfoliant[monday] = next(
+            (
+                monday + timedelta(days=k)
+                for k in range(7)
+                if self.exfoliant_planned(monday + timedelta(days=k))
+            ),
+            None,
+        )
+        return found
+
+    def retinoid_leaves_no_exfoliant_night(self, monday: date) -> bool:
+        """I10: the ISO week from `monday` has retinoid nights and no exfoliant night."""
+        if self.first_exfoliant_night(monday) is not None:
+            return False
+        found = self._retinoid_weeks.get(monday)
+        if found is None:
+            week = [monday + timedelta(days=k) for k in range(7)]
+            found = self._retinoid_weeks[monday] = any(self.retinoid_planned(n) for n in week)
+        return found
 
     def mask_planned(self, on: date) -> bool:
         """Whether `on` is one of its week's mask evenings (MK1)."""
@@ -327,12 +493,22 @@ def build_rotation(
     exfoliant_plans: tuple[Override, ...],
     settings: EngineSettings,
     exfoliating: bool,
+    breaks: Sequence[date] = (),
 ) -> Rotation:
+    """`breaks`: the dates a retinoid is usable again after 4 weeks or more without one, which
+    restart the beginner ramp (R7; retinoids.restarts_after_gaps)."""
     recovery = recovery_nights(history, settings)
     slow = sensitive(profile)
     grid = None
     if anchor is not None:
-        grid = grid_from_history(anchor, ramp_for(profile), history, recovery)
+        grid = grid_from_history(
+            anchor,
+            ramp_for(profile),
+            history,
+            recovery,
+            beginner=beginner_ramp(profile),
+            breaks=breaks,
+        )
     return Rotation(
         grid=grid,
         recovery=recovery,
@@ -352,8 +528,9 @@ def build_rotation(
 def pick_retinoid(
     retinoids: Sequence[Candidate], profile: Profile, planned: Override | None
 ) -> Candidate:
-    """One retinoid a night (R5): the one a dermatologist timed, else the lowest strength to
-    start with (the strongest for experienced users); ties by name."""
+    """One retinoid a night (R5, R8): the one a dermatologist timed, else a prescribed one
+    before any over-the-counter one, then the lowest strength to start with (the strongest for
+    experienced users); ties by name."""
     if planned is not None:
         for found in retinoids:
             if found.product.id == planned.target:
@@ -361,11 +538,11 @@ def pick_retinoid(
     experienced = profile.retinoid_experience is RetinoidExperience.experienced
     sign = -1 if experienced else 1
 
-    def strength(c: Candidate) -> tuple[int, float, tuple[str, str, int, int]]:
+    def strength(c: Candidate) -> tuple[bool, int, float, tuple[str, str, int, int]]:
         kind = c.traits.retinoid
         rank = RETINOID_STRENGTH[kind] if kind is not None else 0
         percent = c.traits.retinoid_percent or 0.0
-        return sign * rank, sign * percent, c.sort_key
+        return not prescribed(c.traits), sign * rank, sign * percent, c.sort_key
 
     return min(retinoids, key=strength)
 
@@ -382,3 +559,18 @@ def pick_exfoliant(
     ordered = sorted(exfoliants, key=lambda c: c.sort_key)
     week = (on.toordinal() - 1) // 7
     return ordered[week % len(ordered)]
+
+
+def restart_note(grid: RetinoidGrid, on: date) -> str:
+    """Why the ramp stands where it does after an R7 restart, while it climbs back."""
+    segment = grid.segment_on(on)
+    if segment is None:
+        return ""
+    ramp, stage = grid.position(on)
+    if not ramp.acclimatising(stage):
+        return ""
+    if segment.cause is Restart.gap:
+        return (
+            f" Restarted on the beginner ramp on {segment.start}: 4 weeks or more without it (R7)."
+        )
+    return f" Back one step on {segment.start} after severe irritation (R7)."

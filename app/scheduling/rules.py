@@ -2,10 +2,10 @@
 
 Grade U rules are configurable defaults, never presented as cited rules: their text says so, and
 `Rule.configurable_default` lets a response label them. Grades keep RULES.md's spelling ("A/C",
-"B-"); "policy" marks the project's own decisions. Ids R7, P9a and S4a number the unnumbered lines
-of RULES.md's R, P and S sections (P9a: pregnancy is a dated state; S4a: high sensitivity);
-EXO1, EXO2, AV1, DUP1 and O3 are policies the engine needs an id for; MK1 (face masks) is common
-practice RULES.md is silent on.
+"B-"); "policy" marks the project's own decisions. R7 also carries the unnumbered missed-night
+line of RULES.md's R section; ids P9a and S4a number the unnumbered lines of its P and S sections
+(P9a: pregnancy is a dated state; S4a: high sensitivity); EXO1, EXO2, AV1, DUP1 and O3 are
+policies the engine needs an id for; MK1 (face masks) is common practice RULES.md is silent on.
 
 The sentences a user reads carry no rule ids or grades (L8): `plain` strips the citations the
 engine's texts are written with, and says "a common default, not a cited rule" where one of them
@@ -99,6 +99,14 @@ _CATALOGUE = (
         "Tretinoin: wash, dry and wait 20-30 min before applying it.",
         "Generic tretinoin patient instructions; Draelos & Thaman (15 min)",
     ),
+    _rule(
+        "L7",
+        "U",
+        "An evening double cleanse when the shelf has an oil or balm cleanser (oil first, then "
+        "the water-based cleanser); oil-based serums and facial oils after water-based serums; "
+        "every step's text agrees with the waits around it (no damp skin after a wait).",
+        "Common practice",
+    ),
     # I: interactions
     _rule(
         "I1",
@@ -157,6 +165,31 @@ _CATALOGUE = (
         "A niacinamide or panthenol barrier moisturiser eases retinization.",
         "Draelos et al., Cutis",
     ),
+    _rule(
+        "I10",
+        "C/U",
+        "While the retinoid ramp is below its target or the skin is sensitive, no exfoliant the "
+        "night before or after a retinoid night; an at-home peel (labelled a peel, or AHA 20 % "
+        "or more) at most weekly, for its label's contact time, never within 48 h of a retinoid "
+        "night or in the first 6 weeks of a ramp.",
+        "AAD and DermNet patient guidance; common practice",
+    ),
+    _rule(
+        "I11",
+        "A",
+        "Hydroquinone never in the same routine as benzoyl peroxide or hydrogen peroxide "
+        "(transient dark staining); on the dark patches only, and see a doctor if there is no "
+        "improvement after 3 months.",
+        "Hydroquinone labelling",
+    ),
+    _rule(
+        "I12",
+        "C/U",
+        "Rinse-off products (washes, cleansers, rinse-off masks) do not trigger the leave-on "
+        "clashes with products applied after them; an acid or benzoyl peroxide wash stays the "
+        "routine's cleanse.",
+        "Patient guidance on acne washes; common practice",
+    ),
     # R: retinoid introduction
     _rule(
         "R1",
@@ -201,9 +234,17 @@ _CATALOGUE = (
         "C/U",
         "A missed night does not break the rotation: the next retinoid night is timed from the "
         "last one actually used. After 4 weeks or more without the retinoid (pregnancy, a "
-        "procedure pause, a gap in use) it restarts on the beginner ramp.",
-        "Textbook ramp tables (restart); reminder-app users' requests (missed nights, "
-        "configurable default)",
+        "procedure pause, a gap in use) restart on the beginner ramp; after severe irritation, "
+        "resume one ramp stage lower.",
+        "R1 ('skip a night when irritated' and step back); textbook ramp tables (restart); "
+        "reminder-app users' requests (missed nights, configurable default)",
+    ),
+    _rule(
+        "R8",
+        "C/U",
+        "One retinoid at a time: a prescribed retinoid (tretinoin, tazarotene, adapalene 0.3 %) "
+        "beats an over-the-counter one; ask your prescriber before combining.",
+        "Dermatology patient guidance (AAD, DermNet); common practice",
     ),
     # P: pregnancy, trying to conceive, breastfeeding
     _rule(

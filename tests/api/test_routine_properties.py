@@ -76,17 +76,25 @@ async def test_routines_over_http_keep_the_safety_invariants(
             if profile["pregnancy"] == "pregnant":
                 assert not any(t.retinoid or t.hydroquinone or t.exosome for t in used), day
             if slot == "am":
+                # a retinoid's patch test as well keeps out of the morning (L4)
                 assert not any(t.retinoid for t in used), day
                 if any(s["kind"] == "spf" for s in steps):
                     assert steps[-1]["kind"] == "spf", day
+            # the pair rules read the face routine: a patch test goes on its test spot (S2)
+            used = [traits[s["product"]["id"]] for s in steps if s["kind"] != "patch_test"]
             has_retinoid = any(t.retinoid for t in used)
             exfoliants = [t for t in used if t.exfoliation]
             assert not (has_retinoid and exfoliants), day
-            assert len(exfoliants) <= 1, day
             if any(t.bpo for t in used):
-                assert not any(
-                    t.vitamin_c or t.retinoid is RetinoidKind.tretinoin for t in used if not t.bpo
-                ), day
+                assert not any(t.retinoid is RetinoidKind.tretinoin for t in used), day
+            # I8 and I3, except after a rinse-off product that comes off first (I12)
+            for i, first in enumerate(used):
+                for then in used[i + 1 :]:
+                    if first.rinse_off:
+                        continue
+                    assert not (first.exfoliation and then.exfoliation), day
+                    assert not (first.bpo and then.vitamin_c), day
+                    assert not (first.vitamin_c and then.bpo), day
         accounted |= {e["product"]["id"] for e in day["excluded"]}
         for rule_id in {r for s in day["am"]["steps"] + day["pm"]["steps"] for r in s["rule_ids"]}:
             assert rule_id in day["rules"]

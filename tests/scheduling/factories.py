@@ -128,7 +128,7 @@ SPF = product("Mineral SPF50", C.sunscreen, spf=50, filter_type=FilterType.miner
 CHEMICAL_SPF = product("Chemical SPF50", C.sunscreen, spf=50, filter_type=FilterType.chemical)
 SLEEP_MASK = product("Sleeping Mask", C.mask, (A.hyaluronic_acid, "sodium hyaluronate"))
 CLAY_MASK = product("Clay Mask", C.mask, inci=("kaolin", "bentonite"), rinse_off=True)
-PEEL_MASK = product("Peel Mask", C.mask, (A.aha, "glycolic acid", 10), rinse_off=True)
+PEEL_MASK = product("AHA Mask", C.mask, (A.aha, "glycolic acid", 10), rinse_off=True)
 
 
 def build(

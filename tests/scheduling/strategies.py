@@ -48,6 +48,7 @@ RETINOIDS = [
     Active(A.retinoid, "retinol", 0.3),
     Active(A.retinoid, "retinal", 0.1),
     Active(A.retinoid, "retinyl palmitate"),
+    Active(A.retinoid, "adapalene", 0.3),  # prescription strength (R8)
 ]
 ACIDS = [
     Active(A.aha, "glycolic acid", 7),
@@ -58,6 +59,7 @@ ACIDS = [
     Active(A.bha, "salicylic acid", 2),
     Active(A.bha, "salicylic acid"),
     Active(A.pha, "gluconolactone", 4),
+    Active(A.aha, "glycolic acid", 30),  # an at-home peel (I10)
 ]
 VITAMIN_C = [
     Active(A.vitamin_c, "ascorbic acid", 15),
@@ -119,6 +121,7 @@ LABEL_EXTRAS = [
     ("ci 77491",),
     ("niacinamide", "panthenol"),
     ("squalane",),
+    ("hydrogen peroxide",),
     (),
 ]
 

@@ -185,7 +185,8 @@ def test_l3_grade_u_rules_cited_in_instructions_are_labelled_configurable_defaul
 
 def test_i2_a_salicylic_wash_is_a_cleanser_not_an_exfoliant_night() -> None:
     """A 2 % salicylic acid wash is on the skin for seconds: it cleanses every morning and on
-    evenings without a retinoid (I2), and never shares an evening with a leave-on exfoliant (I8)."""
+    evenings without a retinoid (I2); on an exfoliant night it is rinsed off before the leave-on
+    exfoliant goes on, so I8 does not keep it out (I12)."""
     wash = product("BHA Wash", Category.cleanser, (A.bha, "salicylic acid", 2))
     assert not classify(wash).timed_exfoliant
     assert classify(BHA).timed_exfoliant
@@ -204,8 +205,8 @@ def test_i2_a_salicylic_wash_is_a_cleanser_not_an_exfoliant_night() -> None:
     acid_nights = [p for p in with_leave_on if p.night_type is NightType.exfoliant]
     assert acid_nights
     for plan in acid_nights:
-        assert names(plan, Slot.pm) == ["BHA 2", "Plain Cream"]
-        assert excluded(plan, wash) == []  # it is still the morning wash
+        assert names(plan, Slot.pm) == ["BHA Wash", "BHA 2", "Plain Cream"]
+        assert excluded(plan, wash) == []
 
 
 def test_i2_exclusion_does_not_promise_an_alternating_night_that_never_comes() -> None:

@@ -2,7 +2,15 @@
 
 from datetime import timedelta
 
-from app.scheduling import NightType, OverrideAction, Profile, RetinoidExperience, Sensitivity, Slot
+from app.scheduling import (
+    Frequency,
+    NightType,
+    OverrideAction,
+    Profile,
+    RetinoidExperience,
+    Sensitivity,
+    Slot,
+)
 from tests.scheduling.factories import (
     ADAPALENE,
     AHA,
@@ -52,7 +60,11 @@ def test_i1_adapalene_and_bpo_may_share_the_evening() -> None:
 
 
 def test_i2_retinoid_and_exfoliant_alternate_nights() -> None:
-    plans = span(RETINOL, BHA, CLEANSER, days=28)
+    # a dermatologist's timing: on the ramp I10 keeps the nights next to a retinoid night free
+    timed = override(
+        OverrideAction.set_frequency, RETINOL, frequency=Frequency.every_n_days, interval_days=3
+    )
+    plans = span(RETINOL, BHA, CLEANSER, days=28, overrides=(timed,))
     nights = {plan.night_type for plan in plans}
     assert {NightType.retinoid, NightType.exfoliant} <= nights
     for plan in plans:

@@ -78,18 +78,20 @@ def test_mk1_a_mask_is_never_on_a_retinoid_night_nor_an_exfoliant_night() -> Non
     nightly = span(CLEANSER, RETINOL, SLEEP_MASK, profile=EXPERIENCED, days=14)
     assert masked(nightly, "Sleeping Mask") == []
     assert all(excluded(p, SLEEP_MASK) == [("conflict", "MK1")] for p in nightly)
-    # the exfoliant's nights are kept for it only while there is one: week 3 of the ramp
-    # (retinoid every 2nd night) leaves a mask two evenings without an exfoliant, one with
+    # the exfoliant's nights are kept for it only while there is one: a retinoid every 2nd
+    # night (timed by a dermatologist: on the ramp I10 leaves an exfoliant no night) leaves a
+    # mask two evenings without an exfoliant, one with
+    timed = (override(OverrideAction.set_frequency, RETINOL, frequency=Frequency.alternate),)
     week3 = slice(14, 21)
-    alone = span(CLEANSER, RETINOL, CLAY_MASK, days=21)[week3]
-    shared = span(CLEANSER, RETINOL, BHA, CLAY_MASK, days=21)[week3]
+    alone = span(CLEANSER, RETINOL, CLAY_MASK, days=21, overrides=timed)[week3]
+    shared = span(CLEANSER, RETINOL, BHA, CLAY_MASK, days=21, overrides=timed)[week3]
     assert len(masked(alone, "Clay Mask")) == 2
     assert len(masked(shared, "Clay Mask")) == 1
 
 
 def test_mk1_a_peel_mask_is_an_exfoliant_and_keeps_to_exfoliant_nights() -> None:
     plans = span(CLEANSER, PEEL_MASK, MOISTURISER, days=14)
-    evenings = masked(plans, "Peel Mask")
+    evenings = masked(plans, "AHA Mask")
     assert len(evenings) == 4
     assert all(p.night_type is NightType.exfoliant for p in evenings)
     step = next(s for s in evenings[0].pm if s.product.id == PEEL_MASK.id)

@@ -20,12 +20,14 @@ from app.scheduling import (
     DayPlan,
     Guard,
     LogEntry,
+    NightType,
     Override,
     OverrideAction,
     PatchTest,
     Pregnancy,
     Product,
     Profile,
+    Sensitivity,
     ShelfItem,
     Slot,
     Step,
@@ -108,18 +110,29 @@ def face(steps: tuple[Step, ...]) -> list[Step]:
     return [step for step in steps if step.kind is not StepKind.patch_test]
 
 
+def peroxide(t: Traits) -> bool:
+    return t.bpo or any("hydrogen peroxide" in term for term in t.terms)
+
+
 def check_slots(plan: DayPlan, traits: dict[UUID, Traits], world: World) -> None:
     for slot_steps in (face(plan.am), face(plan.pm)):
         found = [traits[step.product.id] for step in slot_steps]
         assert sum(t.retinoid is not None for t in found) <= 1
-        assert sum(t.exfoliant for t in found) <= 1, "I8: two exfoliants in one routine"
         # pairs of products: one product that combines two actives is its maker's formula
         for i, a in enumerate(found):
             for b in found[i + 1 :]:
+                # I12: a rinse-off product is off the skin before what follows it goes on
+                rinsed = a.rinse_off
                 for x, y in ((a, b), (b, a)):
                     assert not (x.retinoid and y.exfoliant), "I2: retinoid with an exfoliant"
-                    assert not (x.vitamin_c and y.bpo), "I3: vitamin C with BPO"
                     assert not (x.retinoid is RetinoidKind.tretinoin and y.bpo), "I1"
+                    assert not (x.hydroquinone and peroxide(y)), "I11: hydroquinone, peroxide"
+                    if not rinsed:
+                        assert not (x.vitamin_c and y.bpo), "I3: vitamin C with BPO"
+                if not rinsed:
+                    assert not (a.exfoliant and b.exfoliant), "I8: two exfoliants"
+    day = [traits[step.product.id] for step in (*face(plan.am), *face(plan.pm))]
+    assert sum(t.retinoid is not None for t in day) <= 1, "R8: one retinoid a day"
     morning = [traits[step.product.id] for step in face(plan.am)]
     assert not any(t.retinoid is not None for t in morning), "L4: retinoid in the morning"
     # an acid wash may cleanse in the morning; exfoliants that stay on the skin may not
@@ -336,3 +349,92 @@ def test_only_logs_that_shape_a_plan_matter(world: World) -> None:
     assert build_days(
         world.profile, world.shelf, world.overrides, world.start, end, world.history
     ) == build_days(world.profile, world.shelf, world.overrides, world.start, end, shaping)
+
+
+def sensitive(profile: Profile) -> bool:
+    conditions = {c.lower() for c in profile.conditions}
+    return profile.sensitivity is Sensitivity.high or bool(conditions & {"rosacea", "eczema"})
+
+
+def check_spacing(plans: list[DayPlan]) -> None:
+    """I10: no exfoliant night directly before or after a retinoid night. Without overrides
+    this holds for every profile: at its target a ramp is nightly for skin that is not
+    sensitive, and below its target (or on sensitive skin) the nights next to a retinoid night
+    are kept free; a dermatologist's timing has no target, so only sensitive skin is checked."""
+    kinds = {plan.on: plan.night_type for plan in plans}
+    for plan in plans:
+        if plan.night_type is not NightType.exfoliant:
+            continue
+        for near in (plan.on - timedelta(days=1), plan.on + timedelta(days=1)):
+            assert kinds.get(near) is not NightType.retinoid, "I10: exfoliant next to retinoid"
+
+
+@given(worlds(with_overrides=False))
+def test_i10_no_exfoliant_night_next_to_a_retinoid_night(world: World) -> None:
+    check_spacing(world.plans())
+
+
+@given(worlds(with_overrides=True))
+def test_i10_sensitive_skin_keeps_the_spacing_under_any_override(world: World) -> None:
+    if sensitive(world.profile):
+        check_spacing(world.plans())
+
+
+def prescription(t: Traits) -> bool:
+    if t.retinoid in (RetinoidKind.tretinoin, RetinoidKind.tazarotene, RetinoidKind.trifarotene):
+        return True
+    return t.retinoid is RetinoidKind.adapalene and (t.retinoid_percent or 0) > 0.1
+
+
+@given(worlds(with_overrides=False))
+def test_r8_i11_one_retinoid_never_an_otc_one_over_a_prescribed_one(world: World) -> None:
+    """R8: one retinoid a day on the face, and when an over-the-counter one is used, every
+    prescribed one on the shelf is kept out by a guard of its own (or is on its patch-test
+    spot), not by the choice between retinoids. I11: no routine with hydroquinone and a
+    peroxide."""
+    traits = catalogue(world)
+    for plan in world.plans():
+        for steps in (face(plan.am), face(plan.pm)):
+            found = [traits[s.product.id] for s in steps]
+            for x in found:
+                assert not (x.hydroquinone and any(peroxide(y) for y in found if y is not x))
+        day = [traits[s.product.id] for s in (*face(plan.am), *face(plan.pm))]
+        assert sum(t.retinoid is not None for t in day) <= 1, "R8: one retinoid a day"
+        used = [traits[s.product.id] for s in face(plan.pm) if traits[s.product.id].retinoid]
+        if not used or prescription(used[0]):
+            continue
+        tested = {s.product.id for s in plan.pm if s.kind is StepKind.patch_test}
+        for item in world.shelf:
+            if item.added_on > plan.on or not prescription(traits[item.product.id]):
+                continue
+            if item.product.id in tested:
+                continue
+            rules = {e.rule_id for e in plan.excluded if e.product.id == item.product.id}
+            assert rules - {"R5", "R8"}, "R8: an OTC retinoid used over a prescribed one"
+
+
+@given(worlds(with_overrides=False))
+def test_l7_no_step_text_contradicts_a_wait(world: World) -> None:
+    """L6, L7: after a drying wait no step goes on damp skin, and no step between the wash and
+    a tretinoin says to pat dry (the wait on the wash does the drying)."""
+    traits = catalogue(world)
+    for plan in world.plans():
+        for steps in (face(plan.am), face(plan.pm)):
+            waited = False
+            for step in steps:
+                if waited:
+                    assert "damp" not in step.instructions.lower()
+                if step.wait_after_seconds >= 5 * 60 and step.kind is not StepKind.spf:
+                    waited = True
+            kinds = [traits[s.product.id] for s in steps]
+            at = next(
+                (i for i, t in enumerate(kinds) if t.retinoid is RetinoidKind.tretinoin), None
+            )
+            washes = [i for i in range(at or 0) if kinds[i].rinse_off]
+            if at is None or not washes:
+                continue
+            assert steps[washes[-1]].wait_after_seconds >= 20 * 60, "L6: wait after washing"
+            for step in steps[washes[-1] + 1 : at]:
+                text = step.instructions.lower()
+                assert "pat dry" not in text
+                assert "damp" not in text

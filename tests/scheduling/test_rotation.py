@@ -16,6 +16,7 @@ from app.scheduling import (
 )
 from app.scheduling.rotation import Phase, Ramp, RetinoidGrid, shapes_plan
 from tests.scheduling.factories import (
+    ADAPALENE,
     AHA,
     BHA,
     CLEANSER,
@@ -112,12 +113,13 @@ def test_r4_buffering_is_offered_only_while_acclimatising() -> None:
 
 
 def test_r5_beginner_gets_the_lowest_strength_and_experienced_the_strongest() -> None:
-    beginner = build(RETINOL, TRETINOIN)
+    # two over-the-counter retinoids: the strength ladder picks (a prescribed one wins: R8)
+    beginner = build(RETINOL, ADAPALENE)
     assert beginner.night_type is NightType.retinoid
     assert names(beginner, Slot.pm) == ["Retinol 0.3"]
-    assert excluded(beginner, TRETINOIN) == [("conflict", "R5")]
-    experienced = build(RETINOL, TRETINOIN, profile=EXPERIENCED)
-    assert names(experienced, Slot.pm) == ["Tretinoin 0.025"]
+    assert excluded(beginner, ADAPALENE) == [("conflict", "R5")]
+    experienced = build(RETINOL, ADAPALENE, profile=EXPERIENCED)
+    assert names(experienced, Slot.pm) == ["Adapalene 0.1"]
 
 
 def test_r6_a_retinoid_in_use_calls_for_sunscreen_every_day() -> None:
