@@ -113,10 +113,14 @@ class GuardScreen:
             if touched:
                 hits.extend(_removal(o) for o in overrides.removes.get(pid, ()))
                 if add is not None and add.slot is not None:
-                    slots, once = (add.slot,), False
                     forbidden = slot_hit(c.traits, add.slot, add)
                     if forbidden is not None:
                         hits.append(forbidden)
+                    # a slot rule refuses the override's slot: a product the user has on the
+                    # shelf keeps its own slots (an evening-pinned sunscreen still goes on in
+                    # the morning: S6); one only the override brings goes nowhere else
+                    if forbidden is None or c.added_by is not None:
+                        slots, once = (add.slot,), False
                 acknowledging = overrides.confirms.get(pid) or add
                 hits, lifted = _confirm(hits, acknowledging)
             screen.excluded.extend(exclusion(c, hit) for hit in hits)

@@ -281,6 +281,16 @@ def test_s6_an_established_sunscreen_that_never_goes_on_in_the_morning_does_not_
     assert "sunscreen_not_patch_tested" in codes(plan)
 
 
+def test_s6_an_override_pinning_the_shelf_sunscreen_to_night_keeps_it_in_the_morning() -> None:
+    """Found by the S6 property: a dermatologist's `add` that pins the user's own SPF cream to
+    the evening is refused by L5, and the cream keeps its morning place."""
+    spf_cream = product("Tinted SPF Cream", Category.moisturiser, spf=15)
+    added = override(OverrideAction.add, spf_cream, starts_on=DAY1, slot=Slot.pm, product=spf_cream)
+    plan = build(new(spf_cream), on=DAY1, overrides=(added,))
+    assert face(plan, Slot.am) == ["Tinted SPF Cream"]
+    assert "Tinted SPF Cream" not in face(plan, Slot.pm)  # L5 refuses the evening
+
+
 def test_s2_a_skipped_test_is_warned_about_when_the_product_joins_not_when_it_was_added() -> None:
     skipped = new(NIACINAMIDE, patch_test=PatchTest.skipped)
     plans = span(*starter(skipped), start=DAY1, days=28)
