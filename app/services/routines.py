@@ -110,8 +110,8 @@ async def load_inputs(
     with_catalog: bool = False,
 ) -> RoutineInputs:
     """Five queries whatever the shelf size: profile (unless the caller has it), shelf with
-    products, overrides, logs, procedures; and one for the catalog's version `with_catalog` (the catalog
-    itself is read again only when that changes: services/alternatives.py).
+    products, overrides, logs, procedures; and one for the catalog's version `with_catalog`
+    (the catalog itself is read again only when that changes: services/alternatives.py).
 
     Only the logs that can change a plan are read (rotation.shapes_plan, in SQL), from every
     date up to `end`: so the app, a range and the reminder feed see one history and one plan.
