@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from app.models.accounts import Role
+from app.models.routines import RoutineDay
 from tests.factories import (
     Person,
     add_to_shelf,
@@ -358,3 +359,57 @@ async def test_the_calendar_feed_shows_sessions(client, session):
     assert feed.status_code == 200
     assert "SUMMARY:IPL" in feed.text
     assert "DTSTART;VALUE=DATE:20260305" in feed.text
+
+
+async def test_claims_filter_by_kind_and_the_session_morning_has_its_own_reminder(
+    client, session, monkeypatch
+):
+    user = await shelf_user(client, session)
+    await client.put("/v1/me/reminders", json={"enabled": True}, headers=user.headers)
+    assert (await record(client, user, kind="microneedling", on="2026-03-03")).status_code == 201
+    scheduler = await scheduler_headers(client, session)
+    window = {"from": "2026-03-02T12:00:00Z", "to": "2026-03-03T12:00:00Z"}
+    items = (await client.get("/v1/reminders/due", params=window, headers=scheduler)).json()
+    mine = {(i["kind"], i["local_date"], i["local_time"]) for i in items["items"]
+            if i["user_id"] == str(user.id)}  # fmt: skip
+    assert ("procedure_prep", "2026-03-02", "21:30") in mine
+    assert ("procedure", "2026-03-03", "07:30") in mine
+    # a scheduler that sends routine reminders only never leases the others
+    evening = datetime(2026, 3, 2, 21, 29, tzinfo=UTC)
+    freeze_clock(monkeypatch, evening)
+    until = (evening + timedelta(minutes=10)).isoformat().replace("+00:00", "Z")
+    routine_only = await client.post(
+        "/v1/reminders/claim",
+        json={"worker_id": "w1", "until": until, "max": 200, "kind": ["routine"]},
+        headers=scheduler,
+    )
+    assert routine_only.status_code == 200, routine_only.text
+    assert {i["kind"] for i in routine_only.json()["items"]} <= {"routine"}
+    assert [i for i in routine_only.json()["items"] if i["user_id"] == str(user.id)]
+    prep = await client.post(
+        "/v1/reminders/claim",
+        json={"worker_id": "w2", "until": until, "max": 200, "kind": ["procedure_prep"]},
+        headers=scheduler,
+    )
+    claimed = [i for i in prep.json()["items"] if i["user_id"] == str(user.id)]
+    assert [i["kind"] for i in claimed] == ["procedure_prep"]
+
+
+async def test_a_healing_day_payload_matches_the_declared_routine_shape(client, session):
+    user = await shelf_user(client, session)
+    await record(client, user, kind="laser_nonablative", on="2026-03-02")
+    day = await client.get("/v1/me/routine?date=2026-03-03", headers=user.headers)
+    RoutineDay.model_validate(day.json())
+    assert day.json()["night_type"] == "recovery"
+
+
+async def test_a_procedure_date_is_local_to_the_user(client, session):
+    # 12:00 UTC on 2 March is already 3 March on Kiritimati (UTC+14)
+    user = await shelf_user(client, session, products=(CLEANSER,), timezone="Pacific/Kiritimati")
+    # two years (732 days) from the local today, 3 March; from UTC's 2 March it would be refused
+    made = await record(client, user, kind="chemical_peel", on="2028-03-04", depth="deep")
+    assert made.status_code == 201, made.text
+    late = await record(client, user, kind="chemical_peel", on="2028-03-05", depth="deep")
+    problem(late, 422, "date_out_of_range")
+    day = await client.get("/v1/me/routine", headers=user.headers)
+    assert day.json()["date"] == "2026-03-03"
