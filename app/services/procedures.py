@@ -64,15 +64,6 @@ class ProcedureRefused(Unprocessable):
     title = "Procedure refused"
 
 
-def _active(user_id: uuid.UUID) -> object:
-    return (
-        select(ProcedureRecord, col(User.email))
-        .outerjoin(User, col(User.id) == col(ProcedureRecord.author_id))
-        .where(col(ProcedureRecord.user_id) == user_id, col(ProcedureRecord.deleted_at).is_(None))
-        .order_by(col(ProcedureRecord.on), col(ProcedureRecord.created_at), col(ProcedureRecord.id))
-    )
-
-
 async def _profile_row(session: AsyncSession, user_id: uuid.UUID) -> Profile | None:
     return await session.get(Profile, user_id)
 
@@ -113,7 +104,13 @@ def public(row: ProcedureRecord, profile: engine.Profile, author: str | None) ->
 async def _rows(
     session: AsyncSession, user_id: uuid.UUID
 ) -> list[tuple[ProcedureRecord, str | None]]:
-    result = await session.execute(_active(user_id))  # type: ignore[call-overload]
+    """The user's active sessions with their authors' emails, in date order."""
+    result = await session.execute(
+        select(ProcedureRecord, col(User.email))
+        .outerjoin(User, col(User.id) == col(ProcedureRecord.author_id))
+        .where(col(ProcedureRecord.user_id) == user_id, col(ProcedureRecord.deleted_at).is_(None))
+        .order_by(col(ProcedureRecord.on), col(ProcedureRecord.created_at), col(ProcedureRecord.id))
+    )
     return [(row, email) for row, email in result]
 
 
