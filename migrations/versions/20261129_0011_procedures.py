@@ -1,7 +1,7 @@
 """procedures: sessions and series (PP1-PP6), the profile's Fitzpatrick type, reminder kinds
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-29 23:19:30.340969+00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import app.models.base
 
 revision: str = "0011"
-down_revision: str | None = "0006"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
