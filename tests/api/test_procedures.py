@@ -45,7 +45,10 @@ async def shelf_user(client, session, *, products=SHELF, **profile: Any) -> Pers
     await put_profile(client, person, retinoid_experience="experienced", **profile)
     for name in products:
         product = await catalog_product(session, name)
-        await add_to_shelf(client, person, product.id, patch_test="passed")
+        # an established routine: every product already in use (S5 queues none of them)
+        await add_to_shelf(
+            client, person, product.id, patch_test="passed", introduced_on="2026-02-01"
+        )
     return person
 
 
