@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import UTCDateTime, created_at_field, id_field
 from app.models.care_team import PersonOut
 from app.scheduling import PeelDepth, ProcedureKind
+from app.validation import MultilineText, SafeDate, StrictFlag, Text
 
 MAX_SESSIONS = 10
 
@@ -57,13 +58,13 @@ class ProcedureIn(SQLModel):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     kind: ProcedureKind = Field(description="What the session is")
-    on: date = Field(description="The local date of the session (past: had; future: booked)")
+    on: SafeDate = Field(description="The local date of the session (past: had; future: booked)")
     depth: PeelDepth | None = Field(
         default=None, description="Chemical peels only; a peel without it is read as medium"
     )
-    clinic: str | None = Field(default=None, min_length=1, max_length=200)
-    notes: str | None = Field(default=None, max_length=1000)
-    clinic_exosome: bool = Field(
+    clinic: Text | None = Field(default=None, min_length=1, max_length=200)
+    notes: MultilineText | None = Field(default=None, max_length=1000)
+    clinic_exosome: StrictFlag = Field(
         default=False,
         description="The clinic applied or recommends an exosome serum afterwards (PP5)",
     )
@@ -81,8 +82,8 @@ class PatientProcedureIn(ProcedureIn):
     healing_days: int | None = Field(
         default=None, ge=1, le=60, description="The clinic's healing window, if longer (PP5)"
     )
-    reason: str | None = Field(default=None, min_length=1, max_length=500)
-    acknowledge_warning: bool = Field(
+    reason: MultilineText | None = Field(default=None, min_length=1, max_length=500)
+    acknowledge_warning: StrictFlag = Field(
         default=False, description="Book despite PP6's minimum spacing or PP2 (recorded)"
     )
 
@@ -94,13 +95,13 @@ class ProcedureSeriesIn(SQLModel):
     depth: PeelDepth | None = None
     sessions: int = Field(ge=1, le=MAX_SESSIONS)
     interval_days: int = Field(ge=1, le=365)
-    starts_on: date
+    starts_on: SafeDate
     maintenance_months: int | None = Field(default=None, ge=1, le=24)
-    clinic: str | None = Field(default=None, min_length=1, max_length=200)
-    clinic_exosome: bool = False
+    clinic: Text | None = Field(default=None, min_length=1, max_length=200)
+    clinic_exosome: StrictFlag = False
     healing_days: int | None = Field(default=None, ge=1, le=60)
-    reason: str | None = Field(default=None, min_length=1, max_length=500)
-    acknowledge_warning: bool = False
+    reason: MultilineText | None = Field(default=None, min_length=1, max_length=500)
+    acknowledge_warning: StrictFlag = False
 
     @model_validator(mode="after")
     def _depth_only_for_peels(self) -> ProcedureSeriesIn:

@@ -4,7 +4,6 @@ series for a linked patient. Consent is checked once, by the LinkedPatient depen
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -20,11 +19,12 @@ from app.models.procedures import (
     ProcedureSeriesOut,
 )
 from app.services import procedures
+from app.validation import SafeDate
 
 router = APIRouter(tags=["procedures"])
 
-OptionalFrom = Annotated[date | None, Query(alias="from")]
-OptionalTo = Annotated[date | None, Query(alias="to")]
+OptionalFrom = Annotated[SafeDate | None, Query(alias="from")]
+OptionalTo = Annotated[SafeDate | None, Query(alias="to")]
 
 
 @router.post("/v1/me/procedures", status_code=201, response_model=ProcedurePublic)
