@@ -7,6 +7,7 @@ from app.models.care_team import CareInvite, CareLink
 from app.models.catalog import Product
 from app.models.logs import RoutineLog
 from app.models.overrides import PlanOverride
+from app.models.procedures import ProcedureRecord
 from app.models.profiles import Profile
 from app.models.reminders import CalendarFeed, Reminder, ReminderSettings
 from app.models.shelf import ShelfItem
@@ -17,6 +18,7 @@ __all__ = [
     "CareInvite",
     "CareLink",
     "PlanOverride",
+    "ProcedureRecord",
     "Product",
     "Profile",
     "Reminder",

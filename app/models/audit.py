@@ -28,6 +28,10 @@ class AuditAction(StrEnum):
     override_created = "override_created"
     override_deleted = "override_deleted"
     guard_confirmed = "guard_confirmed"
+    procedure_created = "procedure_created"
+    procedure_series_created = "procedure_series_created"
+    procedure_deleted = "procedure_deleted"
+    procedure_warning_acknowledged = "procedure_warning_acknowledged"
 
 
 class AuditRecord(SQLModel, table=True):

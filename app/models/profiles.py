@@ -50,6 +50,20 @@ class Concern(StrEnum):
     acne_scars = "acne_scars"
 
 
+class Fitzpatrick(StrEnum):
+    """Skin phototype as the user states it; never inferred (PP1 reads IV-VI as darker skin)."""
+
+    I = "I"  # noqa: E741
+    II = "II"
+    III = "III"
+    IV = "IV"
+    V = "V"
+    VI = "VI"
+
+
+FITZPATRICK_NUMBER = {kind: number for number, kind in enumerate(Fitzpatrick, start=1)}
+
+
 # the longest a pregnancy is counted back from its due date (42 weeks: post-term)
 MAX_PREGNANCY = timedelta(weeks=42)
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -107,6 +121,9 @@ class ProfileBase(SQLModel):
     timezone: TimeZoneName = "UTC"
     am_time: LocalTime = "07:30"
     pm_time: LocalTime = "21:30"
+    fitzpatrick: Fitzpatrick | None = Field(
+        default=None, description="Fitzpatrick skin type I-VI, as stated (optional)"
+    )
 
 
 class Profile(ProfileBase, table=True):
@@ -126,6 +143,7 @@ class Profile(ProfileBase, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     am_time: str = Field(default="07:30", max_length=5)
     pm_time: str = Field(default="21:30", max_length=5)
+    fitzpatrick: str | None = Field(default=None, sa_type=String(3))  # type: ignore[assignment]
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 
@@ -185,6 +203,7 @@ class ProfilePatch(SQLModel):
     timezone: TimeZoneName | None = None
     am_time: LocalTime | None = None
     pm_time: LocalTime | None = None
+    fitzpatrick: Fitzpatrick | None = None
 
 
 class ProfilePublic(ProfileBase):

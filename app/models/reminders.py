@@ -21,6 +21,12 @@ from app.scheduling.inputs import Slot
 from app.validation import StrictFlag, Text
 
 
+class ReminderKind(StrEnum):
+    routine = "routine"  # the AM/PM routine
+    procedure_prep = "procedure_prep"  # "stop your retinoid tonight: peel on Friday" (PP1)
+    procedure = "procedure"  # the morning of a session (PP5)
+
+
 class ReminderStatus(StrEnum):
     pending = "pending"  # scheduled, not handed out (or handed out and the lease expired)
     leased = "leased"  # handed to a worker until lease_until
@@ -80,7 +86,7 @@ class ReminderSettingsPublic(BaseModel):
 class Reminder(SQLModel, table=True):
     __tablename__ = "reminders"
     __table_args__ = (
-        UniqueConstraint("user_id", "local_date", "slot"),
+        UniqueConstraint("user_id", "local_date", "slot", "kind"),
         # the due feed: a range scan in (due_at, id) order, which is also the cursor's key
         Index("ix_reminders_due_at_id", "due_at", "id"),
         # the claim: only rows still to deliver, so delivered ones never slow it down
@@ -93,11 +99,16 @@ class Reminder(SQLModel, table=True):
         ),
     )
 
-    # uuid5 of (user, local date, slot): the same id whenever the row is recomputed
+    # uuid5 of (user, local date, slot[, kind]): the same id whenever the row is recomputed
     id: uuid.UUID = Field(primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
     local_date: date
     slot: str = Field(sa_type=String(2))
+    kind: str = Field(
+        default=ReminderKind.routine,
+        sa_type=String(20),
+        sa_column_kwargs={"server_default": "routine"},
+    )
     due_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     timezone: str = Field(max_length=64)
     local_time: str = Field(max_length=5)
@@ -115,6 +126,7 @@ class Reminder(SQLModel, table=True):
 class ReminderOut(BaseModel):
     id: uuid.UUID
     user_id: uuid.UUID
+    kind: ReminderKind = ReminderKind.routine
     slot: Slot
     due_at: datetime
     local_date: date
@@ -136,6 +148,8 @@ class ClaimIn(BaseModel):
     worker_id: Text = Field(min_length=1, max_length=64)
     until: AwareDatetime
     max: int = Field(default=50, ge=1, le=200)
+    # only these kinds (a scheduler that sends routine reminders only); all when absent
+    kind: list[ReminderKind] | None = Field(default=None, min_length=1, max_length=3)
 
 
 class ClaimedReminder(ReminderOut):

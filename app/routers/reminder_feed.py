@@ -9,7 +9,14 @@ from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
 from app.deps import SchedulerClient, SessionDep
-from app.models.reminders import AckIn, AckOut, ClaimIn, ClaimOut, ReminderPage
+from app.models.reminders import (
+    AckIn,
+    AckOut,
+    ClaimIn,
+    ClaimOut,
+    ReminderKind,
+    ReminderPage,
+)
 from app.routers.params import Cursor, Limit
 from app.services.reminders import feed
 
@@ -27,14 +34,24 @@ async def read_due_reminders(
     end: To,
     limit: Limit = 100,
     cursor: Cursor = None,
+    kind: Annotated[list[ReminderKind] | None, Query(max_length=3)] = None,
 ) -> ReminderPage:
-    return await feed.due_page(session, start=start, end=end, limit=limit, cursor=cursor)
+    """Due reminders; `kind=` (repeatable) keeps only those kinds, e.g. `kind=routine` for a
+    scheduler that sends routine reminders only."""
+    return await feed.due_page(
+        session, start=start, end=end, limit=limit, cursor=cursor, kinds=kind
+    )
 
 
 @router.post("/v1/reminders/claim", response_model=ClaimOut)
 async def claim_reminders(body: ClaimIn, client: SchedulerClient, session: SessionDep) -> ClaimOut:
     return await feed.claim(
-        session, client=client, worker_id=body.worker_id, until=body.until, max_items=body.max
+        session,
+        client=client,
+        worker_id=body.worker_id,
+        until=body.until,
+        max_items=body.max,
+        kinds=body.kind,
     )
 
 

@@ -33,6 +33,8 @@ Where things live:
 - advisories.py: the day's warnings (sun protection, breastfeeding, exosome quality...).
 - overrides.py: the overrides stage (which stand, which apply on a day) and `check_override`;
   no rule module imports it.
+- procedures.py: in-clinic procedures (PP1-PP6): the pause before, the healing window after,
+  the stepwise restart (the retinoid ramp's hook) and the spacing of a series.
 - engine.py: `build_day` and `build_days`, composing the stages above.
 """
 
@@ -73,6 +75,17 @@ from app.scheduling.plan import (
     StepSource,
     Warning,
 )
+from app.scheduling.procedures import (
+    PeelDepth,
+    Procedure,
+    ProcedureKind,
+    Window,
+    min_interval_days,
+    series_advice,
+    series_dates,
+    too_close,
+    window,
+)
 from app.scheduling.rules import RULES, Grade, Rule
 
 __all__ = [
@@ -96,9 +109,12 @@ __all__ = [
     "Override",
     "OverrideAction",
     "OverrideNote",
+    "PeelDepth",
     "PatchTest",
     "Pregnancy",
     "Product",
+    "Procedure",
+    "ProcedureKind",
     "Profile",
     "RetinoidExperience",
     "Rule",
@@ -110,7 +126,13 @@ __all__ = [
     "StepProduct",
     "StepSource",
     "Warning",
+    "Window",
     "build_day",
     "build_days",
     "check_override",
+    "min_interval_days",
+    "series_advice",
+    "series_dates",
+    "too_close",
+    "window",
 ]

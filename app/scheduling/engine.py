@@ -21,7 +21,7 @@ from app.scheduling.advisories import day_advisories
 from app.scheduling.alternatives import Alternatives, Catalog
 from app.scheduling.bounds import bounded, plan_for
 from app.scheduling.candidates import Candidate, candidate
-from app.scheduling.classify import Traits
+from app.scheduling.classify import Exfoliation, Traits
 from app.scheduling.clinical import after_placement, narrow
 from app.scheduling.directions import DayNotes, steps_for
 from app.scheduling.guard_screen import DayScreen, GuardScreen, exclusion
@@ -70,6 +70,7 @@ from app.scheduling.plan import (
     Warning,
 )
 from app.scheduling.pregnancy_end import ramp_profile
+from app.scheduling.procedures import Procedure, ProcedureWindows
 from app.scheduling.retinoids import Window, restarts_after_gaps, usable_window
 from app.scheduling.rotation import (
     Rotation,
@@ -100,11 +101,14 @@ def build_day(
     settings: EngineSettings = EngineSettings(),
     *,
     catalog: Catalog | Sequence[Product] = (),
+    procedures: Sequence[Procedure] = (),
 ) -> DayPlan:
     """`catalog`: products an exclusion may name as alternatives (ALT1), never planned; a
-    `Catalog` built once per catalog version spares classifying them on every call."""
+    `Catalog` built once per catalog version spares classifying them on every call.
+    `procedures`: in-clinic sessions, with the windows around them (PP1-PP6)."""
     profile, shelf, overrides, history = bounded(profile, shelf, overrides, history)
-    return plan_for(_Planner(profile, shelf, overrides, history, settings, catalog), on)
+    planner = _Planner(profile, shelf, overrides, history, settings, catalog, procedures)
+    return plan_for(planner, on)
 
 
 def build_days(
@@ -117,12 +121,13 @@ def build_days(
     settings: EngineSettings = EngineSettings(),
     *,
     catalog: Catalog | Sequence[Product] = (),
+    procedures: Sequence[Procedure] = (),
 ) -> list[DayPlan]:
     """The plans from `start` to `end`, both included."""
     if end < start:
         raise ValueError(f"end {end} is before start {start}")
     profile, shelf, overrides, history = bounded(profile, shelf, overrides, history)
-    planner = _Planner(profile, shelf, overrides, history, settings, catalog)
+    planner = _Planner(profile, shelf, overrides, history, settings, catalog, procedures)
     return [plan_for(planner, start + timedelta(days=k)) for k in range((end - start).days + 1)]
 
 
@@ -137,6 +142,7 @@ class _Planner:
         history: Sequence[LogEntry],
         settings: EngineSettings,
         catalog: Catalog | Sequence[Product] = (),
+        procedures: Sequence[Procedure] = (),
     ) -> None:
         self.profile = profile
         self.settings = settings
@@ -164,12 +170,19 @@ class _Planner:
         refusals = [(o, _refusals(o, traits)) for o in ordered]
         self.ignored = [(o, codes) for o, codes in refusals if codes]
         self.overrides = tuple(o for o, codes in refusals if not codes)
-        self.guards = GuardScreen(profile, self.facts, self.candidates, self.overrides, settings)
+        # procedures (PP1-PP5): their windows screen products, and the retinoid ramp restarts
+        # after each healing window (procedures.py)
+        self.windows = ProcedureWindows(procedures, profile, settings, self.facts.oral_retinoid)
+        self.guards = GuardScreen(
+            profile, self.facts, self.candidates, self.overrides, settings, self.windows
+        )
         self.touched = self.guards.touched
         self._profile_warnings: dict[tuple[Pregnancy, bool, bool], list[Warning]] = {}
         self.barrier_care = barrier_care(profile)  # S6, S7
         self.joined = {c: intro.joins_on for c, intro in self.guards.intros.items()}
         self.rotation = self._rotation(traits, history)
+        if self.windows:
+            self.rotation = self.windows.restart_rotation(self.rotation)
 
     # --- shared across days ---------------------------------------------------------------
 
@@ -257,10 +270,15 @@ class _Planner:
         narrowed = narrow(on, screen.options, self.rotation, self.profile)
         screen.left_out.update(narrowed.held)
         tonight = self._tonight(on, narrowed.options)
+        if self.windows and self.windows.recovery(on):
+            tonight = replace(tonight, night=NightType.recovery, featured=None)  # PP5
         placement = place(narrowed.options, tonight)
         notes = self._notes(on, state, tonight, overrides, screen)
         am = self._slot_steps(Slot.am, placement.am, overrides, notes, screen)
         pm = self._slot_steps(Slot.pm, placement.pm, overrides, notes, screen)
+        if self.windows:  # the day of a procedure follows the clinic (PP5)
+            am = self.windows.procedure_day_steps(on, am)
+            pm = self.windows.procedure_day_steps(on, pm)
 
         # nothing leaves silently: a usable product that got no step says why
         left_out = {**screen.left_out, **placement.left_out}
@@ -296,6 +314,15 @@ class _Planner:
             )
         )
         warnings.extend(after_placement(on, narrowed.options, placement, tonight, self.rotation))
+        if self.windows:  # procedure_window, PP2, PP4 after a paused AHA (procedures.py)
+            warnings.extend(
+                self.windows.warnings(
+                    on,
+                    excluded,
+                    [c for c in screen.present if c in used],
+                    had_aha=any(Exfoliation.aha in c.traits.exfoliation for c in screen.present),
+                )
+            )
         warnings.extend(
             Warning(
                 code="override_ignored",
@@ -356,6 +383,8 @@ class _Planner:
                 ramp, stage = grid.position(on)
                 ramp_note = f"{ramp.describe(stage)} (R1).{restart_note(grid, on)}"
                 acclimatising = ramp.acclimatising(stage)
+                if self.windows and (restart := self.windows.ramp_note(on)) is not None:
+                    ramp_note, acclimatising = restart, True  # after a procedure (PP5)
         return DayNotes(
             night=tonight.night,
             settings=self.settings,

@@ -27,6 +27,7 @@ from app.scheduling.onboarding import Intro, PatchTestDay, covered, schedule, wa
 from app.scheduling.overrides import DayOverrides, slot_hit
 from app.scheduling.plan import Exclusion, Guard, OverrideNote, Warning
 from app.scheduling.pregnancy_end import kept_out_until_end
+from app.scheduling.procedures import ProcedureWindows, bland
 from app.scheduling.rotation import Rotation
 from app.scheduling.rules import DEFAULT, plain
 
@@ -43,8 +44,10 @@ class GuardScreen:
         candidates: Sequence[Candidate],
         overrides: Sequence[Override],
         settings: EngineSettings,
+        windows: ProcedureWindows | None = None,
     ) -> None:
         self.profile = profile
+        self.windows = windows
         self.facts = facts
         self.candidates = candidates
         # the valid overrides, sorted by start
@@ -97,6 +100,11 @@ class GuardScreen:
     ) -> DayScreen:
         """Run every guard over the day's products and apply the overrides they allow."""
         screen = DayScreen()
+        # procedures (PP1, PP5): procedures.py decides; a falsy check when there are none
+        windows = self.windows if self.windows else None
+        mineral_spf = (
+            windows is not None and windows.healing(on) is not None and self._mineral_spf(on)
+        )
         for c, static in self._order(on, state):
             pid = c.product.id
             touched = pid in self.touched
@@ -107,6 +115,9 @@ class GuardScreen:
                 continue  # not on the shelf yet
             screen.present.append(c)
             hits = [*static, *dated_hits(c, on, pauses=overrides.pauses)]
+            if windows is not None:
+                clinic = touched and (pid in overrides.confirms or add is not None)
+                hits.extend(windows.hits(c, on, clinic_confirmed=clinic, mineral_spf=mineral_spf))
             slots, once = c.traits.slots, c.traits.once
             lifted: tuple[Hit, ...] = ()
             acknowledging = None
@@ -157,6 +168,18 @@ class GuardScreen:
                 continue
             screen.options.append(Option(c, slots, once, added=add is not None))
         return screen
+
+    def _mineral_spf(self, on: date) -> bool:
+        """Whether a bland mineral sunscreen is on the shelf and in date (PP5 prefers it)."""
+        return any(
+            c.traits.sunscreen
+            and c.traits.mineral_filter
+            and bland(c.traits)
+            and (c.item is None or c.item.expires_on is None or on <= c.item.expires_on)
+            and (start := self.first_usable(c)) is not None
+            and start <= on
+            for c in self.candidates
+        )
 
     def _order(self, on: date, state: Pregnancy) -> list[tuple[Candidate, tuple[Hit, ...]]]:
         """The candidates with their static hits; the basics in their patch-test window last, so

@@ -178,6 +178,9 @@ class Profile:
     retinoid_experience: RetinoidExperience = RetinoidExperience.none
     # lower-cased INCI names, active names or active classes the user refuses
     avoid_ingredients: frozenset[str] = frozenset()
+    # Fitzpatrick skin type 1-6 as the user states it (never inferred); IV-VI lengthens the
+    # retinoid pause before a procedure (PP1, procedures.py)
+    fitzpatrick: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,3 +284,26 @@ class EngineSettings:
     severe_irritation_recovery_nights: int = 3
     # MK1: evenings a week for a face mask that is not an exfoliant (rotation.py)
     mask_nights_per_week: int = 2
+    # --- procedure windows (PP1, PP5; procedures.py). PP1 gives ranges (3-7 days before,
+    # 1-2 weeks with pigment risk); the picks within them and the windows RULES.md leaves open
+    # (PRP/PRF, IPL, ablative "as the clinic says", waxing) are the safer defaults, in days.
+    procedure_pause_days: int = 7
+    procedure_pause_days_pigment: int = 14
+    procedure_healing_days: tuple[tuple[str, int], ...] = (
+        ("microneedling", 3),
+        ("microneedling_prp", 3),
+        ("prp", 3),
+        ("prf", 3),
+        ("chemical_peel:superficial", 3),
+        ("chemical_peel:medium", 7),
+        ("chemical_peel:deep", 14),
+        ("laser_nonablative", 7),
+        ("ipl", 7),
+        ("laser_ablative", 14),
+        ("dermabrasion", 14),
+        ("waxing", 1),
+    )
+    # stepwise restart after the healing window: the retinoid on a shortened ramp for this many
+    # days, exfoliants only this many days after the retinoid is back
+    procedure_ramp_days: int = 14
+    procedure_exfoliant_extra_days: int = 7

@@ -400,10 +400,33 @@ _CATALOGUE = (
         "Spring et al., JAMA Dermatol 2017; ASDS 2017",
     ),
     _rule(
+        "PP3",
+        "B",
+        "Microneedling with or without PRP: sessions about a month apart, 4-6 sessions; "
+        "PRP/PRF: 3 sessions about 21 days apart.",
+        "Kang & Lu 2021; seed 004",
+    ),
+    _rule(
         "PP4",
         "A",
         "AHAs raise sun sensitivity during use and for a week after.",
         "FDA AHA guidance 2005",
+    ),
+    _rule(
+        "PP5",
+        "C",
+        "After microneedling, a peel, a laser or IPL: for the healing window only a gentle "
+        "cleanser, a bland moisturiser and a mineral sunscreen; every irritant is paused and "
+        "restarts step by step. Exosome serum only if the clinic says so, as an adjunct.",
+        "Clinic aftercare (AAD, DermNet); seed 004; FDA 2019 notification on exosome products",
+    ),
+    _rule(
+        "PP6",
+        "B/C",
+        "Series: microneedling 4-6 sessions 3-4 weeks apart, maintenance every 6-12 months; "
+        "PRP/PRF 3 sessions about 21 days apart, maintenance about every 6 months. A session "
+        "booked closer than the minimum spacing is refused unless a dermatologist overrides it.",
+        "Seed 004; Kang & Lu 2021",
     ),
     # SUN
     _rule(

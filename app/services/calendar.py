@@ -8,7 +8,8 @@ Events are the next FEED_DAYS local days of AM/PM routines from the same engine 
 shows, at the reminder times (reminder settings, else the profile), with a TZID and the zone's
 VTIMEZONE. Their start is the instant chosen by app/local_time.py, shown as the wall-clock time
 at that instant. Each event's UID is the reminder id for (user, local date, slot), so it is
-stable across fetches and matches the push reminder.
+stable across fetches and matches the push reminder. Procedure sessions are all-day events
+(UID: the procedure's id).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.errors import NotFound
 from app.local_time import due_instant, wall_time
 from app.models.accounts import User
 from app.models.reminders import CalendarFeed, ReminderSettings
+from app.scheduling import window
 from app.scheduling.inputs import Slot
 from app.scheduling.plan import Step
 from app.services import routines
@@ -116,6 +118,18 @@ async def feed(session: AsyncSession, *, token: str | None) -> bytes:
             event.add("summary", title)
             event.add("description", _description(steps))
             event.add("categories", ["Skincare", slot.value.upper()])
+            event.add("transp", "TRANSPARENT")
+            cal.add_component(event)
+    # sessions (PP1-PP6) as all-day events, with the reason for their pause
+    for procedure in inputs.procedures:
+        if start <= procedure.on <= end:
+            event = Event()
+            event.add("uid", f"{procedure.id}@regimen")
+            event.add("dtstamp", now)
+            event.add("dtstart", procedure.on)
+            event.add("summary", procedure.title)
+            event.add("description", window(procedure, inputs.profile).describe())
+            event.add("categories", ["Skincare", "Procedure"])
             event.add("transp", "TRANSPARENT")
             cal.add_component(event)
     cal.add_missing_timezones(

@@ -19,8 +19,10 @@ from app.models.accounts import User
 from app.models.catalog import Product
 from app.models.logs import RoutineLog
 from app.models.overrides import PlanOverride
-from app.models.profiles import Profile
+from app.models.procedures import ProcedureRecord
+from app.models.profiles import FITZPATRICK_NUMBER, Fitzpatrick, Profile
 from app.models.shelf import ShelfItem
+from app.scheduling import PeelDepth, Procedure, ProcedureKind
 from app.scheduling import inputs as engine
 
 
@@ -35,6 +37,9 @@ def profile(row: Profile) -> engine.Profile:
         oral_medications=frozenset(row.oral_medications),
         retinoid_experience=engine.RetinoidExperience(row.retinoid_experience),
         avoid_ingredients=frozenset(row.avoid_ingredients),
+        fitzpatrick=FITZPATRICK_NUMBER.get(Fitzpatrick(row.fitzpatrick))
+        if row.fitzpatrick
+        else None,
     )
 
 
@@ -146,3 +151,24 @@ async def active_overrides(
     product of an `add` joined in)."""
     rows = await session.execute(overrides_query(patient_id))
     return tuple(override(row, email, product_row) for row, email, product_row in rows)
+
+
+def procedure(row: ProcedureRecord) -> Procedure:
+    return Procedure(
+        id=row.id,
+        kind=ProcedureKind(row.kind),
+        on=row.on,
+        depth=PeelDepth(row.depth) if row.depth else None,
+        clinic_exosome=row.clinic_exosome,
+        healing_days=row.healing_days,
+    )
+
+
+async def active_procedures(session: AsyncSession, *, user_id: uuid.UUID) -> tuple[Procedure, ...]:
+    """The user's sessions (not withdrawn) as the engine takes them, in date order."""
+    rows = await session.scalars(
+        select(ProcedureRecord)
+        .where(col(ProcedureRecord.user_id) == user_id, col(ProcedureRecord.deleted_at).is_(None))
+        .order_by(col(ProcedureRecord.on), col(ProcedureRecord.id))
+    )
+    return tuple(procedure(row) for row in rows)

@@ -25,6 +25,7 @@ from app.models.accounts import User
 from app.models.logs import RoutineLog
 from app.models.profiles import Profile
 from app.models.shelf import ShelfItem
+from app.scheduling import Procedure
 from app.scheduling import inputs as engine
 from app.scheduling.engine import build_days
 from app.scheduling.inputs import Irritation, Slot
@@ -36,7 +37,7 @@ from app.services.alternatives import SharedCatalog
 MAX_DAYS = 62
 # Part of every routine ETag. Bump when the plan for the same inputs can change: a rule, the
 # text of a step, warning or exclusion, or the order of anything listed.
-ENGINE_VERSION = "5"
+ENGINE_VERSION = "6"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class RoutineInputs:
     history: tuple[engine.LogEntry, ...]  # date order
     # what exclusions may name as alternatives (ALT1); none for callers that show no exclusions
     catalog: SharedCatalog | None = None
+    procedures: tuple[Procedure, ...] = ()  # date order
 
     @cached_property
     def _base_digest(self) -> str:
@@ -59,13 +61,16 @@ class RoutineInputs:
                 [profile.sensitivity, profile.pregnancy, profile.due_date,
                  profile.pregnancy_ended_on, profile.retinoid_experience,
                  sorted(profile.conditions), sorted(profile.concerns),
-                 sorted(profile.oral_medications), sorted(profile.avoid_ingredients)],
+                 sorted(profile.oral_medications), sorted(profile.avoid_ingredients),
+                 profile.fitzpatrick],
                 # products have no update path: an id names their content
                 [[item.id, item.product.id, item.added_on, item.batch, item.expires_on,
                   item.opened_on, item.pao_months, item.patch_test, item.introduced_on]
                  for item in self.shelf],
                 # overrides are immutable once stored; withdrawing one removes it from the list
                 [override.id for override in self.overrides],
+                # procedures are immutable once stored; withdrawing one removes it
+                [procedure.id for procedure in self.procedures],
                 self.catalog.version if self.catalog is not None else None,
             ]
         )  # fmt: skip
@@ -104,9 +109,9 @@ async def load_inputs(
     profile: Profile | None = None,
     with_catalog: bool = False,
 ) -> RoutineInputs:
-    """Four queries whatever the shelf size: profile (unless the caller has it), shelf with
-    products, overrides, logs; and one for the catalog's version `with_catalog` (the catalog
-    itself is read again only when that changes: services/alternatives.py).
+    """Five queries whatever the shelf size: profile (unless the caller has it), shelf with
+    products, overrides, logs, procedures; and one for the catalog's version `with_catalog`
+    (the catalog itself is read again only when that changes: services/alternatives.py).
 
     Only the logs that can change a plan are read (rotation.shapes_plan, in SQL), from every
     date up to `end`: so the app, a range and the reminder feed see one history and one plan.
@@ -140,6 +145,7 @@ async def load_inputs(
         shelf=routine_inputs.shelf(shelf_rows),
         overrides=await routine_inputs.active_overrides(session, patient_id=user_id),
         history=routine_inputs.history(log_rows),
+        procedures=await routine_inputs.active_procedures(session, user_id=user_id),
         catalog=await alternatives.shared_catalog(session) if with_catalog else None,
     )
 
@@ -152,6 +158,7 @@ def plan_days(inputs: RoutineInputs, start: date, end: date) -> list[DayPlan]:
         start,
         end,
         history=inputs.history,
+        procedures=inputs.procedures,
         catalog=inputs.catalog.catalog if inputs.catalog is not None else (),
     )
 

@@ -529,6 +529,9 @@ PATIENT_ROUTES = {
     "POST /v1/patients/{patient_id}/overrides",
     "DELETE /v1/patients/{patient_id}/overrides/{override_id}",
     "GET /v1/patients/{patient_id}/audit",
+    "GET /v1/patients/{patient_id}/procedures",
+    "POST /v1/patients/{patient_id}/procedures",
+    "POST /v1/patients/{patient_id}/procedure-series",
 }
 CARE_TEAM_ID_ROUTES = {"DELETE /v1/me/care-team/{dermatologist_id}"}
 ID_ROUTES = PATIENT_ROUTES | CARE_TEAM_ID_ROUTES
@@ -593,6 +596,19 @@ async def test_access_matrix(client, session):
         "GET /v1/patients/{patient_id}/overrides": ("GET", f"{base}/overrides", None, 200),
         "POST /v1/patients/{patient_id}/overrides": ("POST", f"{base}/overrides", body, 201),
         "GET /v1/patients/{patient_id}/audit": ("GET", f"{base}/audit", None, 200),
+        "GET /v1/patients/{patient_id}/procedures": ("GET", f"{base}/procedures", None, 200),
+        "POST /v1/patients/{patient_id}/procedures": (
+            "POST",
+            f"{base}/procedures",
+            {"kind": "ipl", "on": TODAY.isoformat()},
+            201,
+        ),
+        "POST /v1/patients/{patient_id}/procedure-series": (
+            "POST",
+            f"{base}/procedure-series",
+            {"kind": "prp", "sessions": 3, "interval_days": 21, "starts_on": TODAY.isoformat()},
+            201,
+        ),
         "DELETE /v1/patients/{patient_id}/overrides/{override_id}": (
             "DELETE",
             f"{base}/overrides/{made.json()['id']}",

@@ -235,6 +235,43 @@ CASES: dict[str, Case] = {
         "derm",
         params={"cursor": cursor("2026-01-01T00:00:00", str(uuid.uuid4()))},
     ),  # noqa: E501
+    # procedures (PP1-PP6)
+    "procedure.nul_notes": Case(
+        "POST", "/v1/me/procedures", json={"kind": "ipl", "on": str(TODAY), "notes": NUL}
+    ),
+    "procedure.nul_clinic": Case(
+        "POST", "/v1/me/procedures", json={"kind": "ipl", "on": str(TODAY), "clinic": NUL}
+    ),
+    "procedure.far_date": Case(
+        "POST", "/v1/me/procedures", json={"kind": "ipl", "on": "9999-12-31"}
+    ),
+    "procedure.number_date": Case("POST", "/v1/me/procedures", json={"kind": "ipl", "on": 0}),
+    "procedure.coerced_flag": Case(
+        "POST",
+        "/v1/me/procedures",
+        json={"kind": "ipl", "on": str(TODAY), "clinic_exosome": "yes"},
+    ),
+    "procedure.list_far": Case("GET", "/v1/me/procedures", params={"from": "0001-01-01"}),
+    "procedure.series_nul_reason": Case(
+        "POST",
+        "/v1/patients/{patient_id}/procedure-series",
+        "derm",
+        json={
+            "kind": "prp",
+            "sessions": 3,
+            "interval_days": 21,
+            "starts_on": str(TODAY),
+            "reason": NUL,
+        },
+        headers={"If-Match": "{etag}"},
+    ),  # fmt: skip
+    "procedure.series_far": Case(
+        "POST",
+        "/v1/patients/{patient_id}/procedure-series",
+        "derm",
+        json={"kind": "prp", "sessions": 3, "interval_days": 21, "starts_on": "9999-12-31"},
+        headers={"If-Match": "{etag}"},
+    ),
     "cursor.due_far": Case(
         "GET",
         "/v1/reminders/due",

@@ -1,5 +1,7 @@
 """Every route that takes an id: another user gets 404 (never 200, never a hint)."""
 
+from datetime import UTC, datetime
+
 from app.main import create_app
 from tests.factories import add_to_shelf, catalog_product, create_person
 
@@ -17,6 +19,7 @@ ID_ROUTES = {
     "GET /v1/products/{product_id}",
     "PATCH /v1/me/shelf/{item_id}",
     "DELETE /v1/me/shelf/{item_id}",
+    "DELETE /v1/me/procedures/{procedure_id}",
 }
 # id routes covered by their own access-matrix tests (dermatologists, reminders)
 OTHER_ID_ROUTES: set[str] = {
@@ -29,6 +32,9 @@ OTHER_ID_ROUTES: set[str] = {
     "POST /v1/patients/{patient_id}/overrides",
     "DELETE /v1/patients/{patient_id}/overrides/{override_id}",
     "GET /v1/patients/{patient_id}/audit",
+    "GET /v1/patients/{patient_id}/procedures",
+    "POST /v1/patients/{patient_id}/procedures",
+    "POST /v1/patients/{patient_id}/procedure-series",
     # tests/api/reminders/test_feed.py: scheduler-only (a person gets 403), and only the worker
     # holding the lease may ack (test_ack_by_another_worker_or_before_a_claim_is_refused)
     "POST /v1/reminders/{reminder_id}/ack",
@@ -43,10 +49,20 @@ async def test_another_user_gets_404_on_every_id_route(client, session):
     )
     cleanser = await catalog_product(session, "Gentle Hydrating Cream Cleanser")
     item = await add_to_shelf(client, owner, cleanser.id)
+    procedure = await client.post(
+        "/v1/me/procedures",
+        json={"kind": "ipl", "on": str(datetime.now(UTC).date())},
+        headers=owner.headers,
+    )
     calls = {
         "GET /v1/products/{product_id}": ("GET", f"/v1/products/{private.json()['id']}", None),
         "PATCH /v1/me/shelf/{item_id}": ("PATCH", f"/v1/me/shelf/{item['id']}", {"batch": "x"}),
         "DELETE /v1/me/shelf/{item_id}": ("DELETE", f"/v1/me/shelf/{item['id']}", None),
+        "DELETE /v1/me/procedures/{procedure_id}": (
+            "DELETE",
+            f"/v1/me/procedures/{procedure.json()['id']}",
+            None,
+        ),
     }
     assert set(calls) == ID_ROUTES
     for name, (method, url, body) in calls.items():

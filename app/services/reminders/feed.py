@@ -20,6 +20,7 @@ Leases
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,6 +36,7 @@ from app.models.reminders import (
     ClaimedReminder,
     ClaimOut,
     Reminder,
+    ReminderKind,
     ReminderOut,
     ReminderPage,
     ReminderStatus,
@@ -92,9 +94,16 @@ def _after_cursor(cursor: str) -> ColumnElement[bool]:
 
 
 async def due_page(
-    session: AsyncSession, *, start: datetime, end: datetime, limit: int, cursor: str | None
+    session: AsyncSession,
+    *,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    cursor: str | None,
+    kinds: Sequence[ReminderKind] | None = None,
 ) -> ReminderPage:
-    """Reminders with from <= due_at < to, in (due_at, id) order, whatever their status."""
+    """Reminders with from <= due_at < to, in (due_at, id) order, whatever their status; only
+    the given kinds when `kinds` is set."""
     start, end = _as_utc(start, "from"), _as_utc(end, "to")
     check_window(start, end)
     query = (
@@ -105,6 +114,8 @@ async def due_page(
     )
     if cursor is not None:
         query = query.where(_after_cursor(cursor))
+    if kinds:
+        query = query.where(col(Reminder.kind).in_([kind.value for kind in kinds]))
     rows = _records(await session.execute(query))
     items = [ReminderOut.model_validate(row) for row in rows[:limit]]
     last = items[-1] if len(rows) > limit else None
@@ -131,6 +142,7 @@ async def claim(
     worker_id: str,
     until: datetime,
     max_items: int,
+    kinds: Sequence[ReminderKind] | None = None,
 ) -> ClaimOut:
     now = clock.now_utc()
     until = _as_utc(until, "until")
@@ -140,9 +152,12 @@ async def claim(
         raise Unprocessable(
             "A lease lasts at most 15 minutes", code="lease_too_long", max_seconds=900
         )
+    claimable = _claimable(now)
+    if kinds:
+        claimable = and_(claimable, col(Reminder.kind).in_([kind.value for kind in kinds]))
     candidates = (
         select(col(Reminder.id))
-        .where(_claimable(now))
+        .where(claimable)
         .order_by(col(Reminder.due_at), col(Reminder.id))
         .limit(max_items)
         .with_for_update(skip_locked=True)

@@ -56,6 +56,7 @@ from app.models.reminders import Reminder, ReminderSettings, ReminderStatus
 from app.scheduling.inputs import Slot
 from app.scheduling.plan import DayPlan, NightType, Step, StepKind
 from app.services import routines
+from app.services.reminders import procedure_reminders
 
 logger = logging.getLogger("regimen.reminders")
 
@@ -111,6 +112,12 @@ def slot_times(settings: ReminderSettings | None, profile: Profile) -> dict[Slot
     return {Slot.am: parse_hhmm(am), Slot.pm: parse_hhmm(pm)}
 
 
+def _quiet(settings: ReminderSettings) -> tuple[time, time] | None:
+    if settings.quiet_start and settings.quiet_end:
+        return parse_hhmm(settings.quiet_start), parse_hhmm(settings.quiet_end)
+    return None
+
+
 def _wanted(
     *,
     user_id: uuid.UUID,
@@ -121,11 +128,7 @@ def _wanted(
 ) -> Iterator[dict[str, Any]]:
     zone = ZoneInfo(profile.timezone)
     times = slot_times(settings, profile)
-    quiet = (
-        (parse_hhmm(settings.quiet_start), parse_hhmm(settings.quiet_end))
-        if settings.quiet_start and settings.quiet_end
-        else None
-    )
+    quiet = _quiet(settings)
     for plan in plans:
         for slot in Slot:
             if not plan.steps(slot):
@@ -185,6 +188,23 @@ async def refresh(session: AsyncSession, *, settings: ReminderSettings, now: dat
     inputs = await routines.load_inputs(session, user_id=user_id, end=end, profile=profile)
     plans = routines.plan_days(inputs, start, end)
     rows = list(_wanted(user_id=user_id, plans=plans, settings=settings, profile=profile, now=now))
+    # procedure reminders (procedure_prep, procedure) beside the routine ones
+    records = await procedure_reminders.load(session, user_id=user_id)
+    if records:
+        rows.extend(
+            procedure_reminders.rows(
+                user_id=user_id,
+                records=records,
+                profile=inputs.profile,
+                plans={plan.on: plan for plan in plans},
+                times=slot_times(settings, profile),
+                quiet=_quiet(settings),
+                timezone=profile.timezone,
+                start=start,
+                end=end,
+                now=now,
+            )
+        )
     if rows:
         await session.execute(_insert_missing(session, rows))
     settings.scheduled_until = due_instant(end + timedelta(days=1), time(0, 0), zone)

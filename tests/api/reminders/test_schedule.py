@@ -45,6 +45,7 @@ async def test_due_feed_lists_the_same_routine_the_app_shows(client, session, sc
     assert am == {
         "id": str(schedule.reminder_id(person.id, D, Slot.am)),
         "user_id": str(person.id),
+        "kind": "routine",
         "slot": "am",
         "due_at": "2026-03-02T07:30:00Z",
         "local_date": "2026-03-02",

@@ -1,0 +1,156 @@
+"""In-clinic procedures (RULES.md PP1-PP6): sessions a user had or has booked, and the series a
+dermatologist plans. A session's date is a local date in the user's zone, like routine dates.
+Withdrawn sessions keep their row (`deleted_at`), so the audit trail can name them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import ConfigDict, model_validator
+from sqlalchemy import Index, String
+from sqlmodel import Field, SQLModel
+
+from app.models.base import UTCDateTime, created_at_field, id_field
+from app.models.care_team import PersonOut
+from app.scheduling import PeelDepth, ProcedureKind
+from app.validation import MultilineText, SafeDate, StrictFlag, Text
+
+MAX_SESSIONS = 10
+
+
+class ProcedureSource(StrEnum):
+    user = "user"
+    dermatologist = "dermatologist"
+
+
+class ProcedureRecord(SQLModel, table=True):
+    __tablename__ = "procedures"
+    __table_args__ = (Index(None, "user_id", "deleted_at", "on"),)
+
+    id: uuid.UUID = id_field()
+    user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
+    kind: str = Field(sa_type=String(30))
+    on: date
+    depth: str | None = Field(default=None, sa_type=String(12))
+    clinic: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, max_length=1000)
+    clinic_exosome: bool = False
+    healing_days: int | None = None
+    source: str = Field(default=ProcedureSource.user, sa_type=String(15))
+    # RESTRICT: removing an author must not silently change someone else's plan
+    author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="RESTRICT")
+    series_id: uuid.UUID | None = None
+    series_index: int | None = None
+    series_sessions: int | None = None
+    interval_days: int | None = None
+    maintenance_months: int | None = None
+    acknowledge_warning: bool = False
+    created_at: datetime = created_at_field()
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    deleted_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="RESTRICT")
+
+
+class ProcedureIn(SQLModel):
+    """One session (the user's body; a dermatologist may add the clinic's fields)."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    kind: ProcedureKind = Field(description="What the session is")
+    on: SafeDate = Field(description="The local date of the session (past: had; future: booked)")
+    depth: PeelDepth | None = Field(
+        default=None, description="Chemical peels only; a peel without it is read as medium"
+    )
+    clinic: Text | None = Field(default=None, min_length=1, max_length=200)
+    notes: MultilineText | None = Field(default=None, max_length=1000)
+    clinic_exosome: StrictFlag = Field(
+        default=False,
+        description="The clinic applied or recommends an exosome serum afterwards (PP5)",
+    )
+
+    @model_validator(mode="after")
+    def _depth_only_for_peels(self) -> ProcedureIn:
+        if self.depth is not None and self.kind is not ProcedureKind.chemical_peel:
+            raise ValueError(f"depth applies to chemical_peel only, not to {self.kind.value}")
+        return self
+
+
+class PatientProcedureIn(ProcedureIn):
+    """A dermatologist's session for a patient."""
+
+    healing_days: int | None = Field(
+        default=None, ge=1, le=60, description="The clinic's healing window, if longer (PP5)"
+    )
+    reason: MultilineText | None = Field(default=None, min_length=1, max_length=500)
+    acknowledge_warning: StrictFlag = Field(
+        default=False, description="Book despite PP6's minimum spacing or PP2 (recorded)"
+    )
+
+
+class ProcedureSeriesIn(SQLModel):
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    kind: ProcedureKind
+    depth: PeelDepth | None = None
+    sessions: int = Field(ge=1, le=MAX_SESSIONS)
+    interval_days: int = Field(ge=1, le=365)
+    starts_on: SafeDate
+    maintenance_months: int | None = Field(default=None, ge=1, le=24)
+    clinic: Text | None = Field(default=None, min_length=1, max_length=200)
+    clinic_exosome: StrictFlag = False
+    healing_days: int | None = Field(default=None, ge=1, le=60)
+    reason: MultilineText | None = Field(default=None, min_length=1, max_length=500)
+    acknowledge_warning: StrictFlag = False
+
+    @model_validator(mode="after")
+    def _depth_only_for_peels(self) -> ProcedureSeriesIn:
+        if self.depth is not None and self.kind is not ProcedureKind.chemical_peel:
+            raise ValueError(f"depth applies to chemical_peel only, not to {self.kind.value}")
+        return self
+
+
+class AdviceOut(SQLModel):
+    code: str
+    message: str
+    rule_id: str | None
+
+
+class ProcedurePublic(SQLModel):
+    id: uuid.UUID
+    kind: ProcedureKind
+    on: date
+    depth: PeelDepth | None
+    clinic: str | None
+    notes: str | None
+    clinic_exosome: bool
+    source: ProcedureSource
+    author: PersonOut | None = None
+    pause_from: date = Field(description="Retinoids and exfoliants stop (PP1)")
+    healing_until: date = Field(description="The last day of the bland-only routine (PP5)")
+    resume_on: date = Field(description="Products return; the retinoid on a shortened ramp")
+    exfoliants_resume_on: date
+    reason: str = Field(description="Why and until when things are paused, as the user reads it")
+    series_id: uuid.UUID | None = None
+    series_index: int | None = None
+    series_sessions: int | None = None
+    interval_days: int | None = None
+    maintenance_months: int | None = None
+    acknowledge_warning: bool = False
+    created_at: datetime
+
+
+class ProcedureList(SQLModel):
+    items: list[ProcedurePublic]
+
+
+class ProcedureSeriesOut(SQLModel):
+    series_id: uuid.UUID
+    kind: ProcedureKind
+    interval_days: int
+    maintenance_months: int | None
+    maintenance_due_on: date | None = Field(
+        description="When the first maintenance session is due, if maintenance is planned"
+    )
+    sessions: list[ProcedurePublic]
+    advice: list[AdviceOut] = Field(description="PP3: where the plan departs from the protocol")
