@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
@@ -31,6 +32,20 @@ def etag_of(payload: BaseModel | dict[str, Any]) -> str:
     return _tag(representation(payload))
 
 
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A representation serialised and tagged once: a cache can keep it and send it again (or
+    answer 304 against its ETag) without rendering, encoding or hashing anything."""
+
+    body: bytes
+    etag: str
+
+
+def encode(payload: BaseModel | dict[str, Any]) -> Encoded:
+    body = representation(payload)
+    return Encoded(body, _tag(body))
+
+
 def _listed(header: str) -> list[str]:
     return [tag.strip() for tag in header.split(",") if tag.strip()]
 
@@ -43,13 +58,18 @@ def cached_json(
     request: Request, payload: BaseModel | dict[str, Any], *, status_code: int = 200
 ) -> Response:
     """The payload with its strong ETag, or 304 when the client already holds it."""
-    body = representation(payload)
-    etag = _tag(body)
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    return send_encoded(request, encode(payload), status_code=status_code)
+
+
+def send_encoded(request: Request, encoded: Encoded, *, status_code: int = 200) -> Response:
+    """Stored bytes with their ETag, or 304 when the client already holds that version."""
+    headers = {"ETag": encoded.etag, "Cache-Control": "private, no-cache"}
     inm = request.headers.get("if-none-match")
-    if inm is not None and _matches_weakly(inm, etag):
+    if inm is not None and _matches_weakly(inm, encoded.etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
+    return Response(
+        encoded.body, status_code=status_code, headers=headers, media_type="application/json"
+    )
 
 
 def require_current(if_match: str | None, current_etag: str | None) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentCaller, CurrentUser, ReadSessionDep, SessionDep
 from app.http_cache import cached_json
 from app.models.profiles import ProfileIn, ProfilePatch, ProfilePublic
 from app.services import profiles
@@ -17,8 +17,10 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 @router.get("", response_model=ProfilePublic)
-async def read_profile(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    profile = await profiles.get_profile(session, user=user)
+async def read_profile(
+    request: Request, caller: CurrentCaller, session: ReadSessionDep
+) -> Response:
+    profile = await profiles.get_profile(session, user_id=caller.id)
     return cached_json(request, profiles.public(profile))
 
 

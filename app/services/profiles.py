@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,18 +48,20 @@ def public(profile: Profile) -> ProfilePublic:
 
 
 async def find_profile(
-    session: AsyncSession, user: User, *, for_update: bool = False
+    session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False
 ) -> Profile | None:
     """The profile; `for_update` locks its row until commit and reads it afresh, so that an
     If-Match is checked against the version this transaction will replace (on SQLite the
     writer already holds the database's write lock: app/db.py)."""
     if for_update:
-        return await session.get(Profile, user.id, with_for_update=True, populate_existing=True)
-    return await session.get(Profile, user.id)
+        return await session.get(Profile, user_id, with_for_update=True, populate_existing=True)
+    return await session.get(Profile, user_id)
 
 
-async def get_profile(session: AsyncSession, *, user: User, for_update: bool = False) -> Profile:
-    profile = await find_profile(session, user, for_update=for_update)
+async def get_profile(
+    session: AsyncSession, *, user_id: uuid.UUID, for_update: bool = False
+) -> Profile:
+    profile = await find_profile(session, user_id, for_update=for_update)
     if profile is None:
         raise NotFound(
             "No profile yet: its owner creates it with PUT /v1/me/profile", code="profile_not_found"
@@ -71,7 +74,7 @@ async def put_profile(
 ) -> tuple[Profile, bool]:
     """Replace (or create) the profile; True when it was created."""
     _check_dates(data)
-    profile = await find_profile(session, user, for_update=True)
+    profile = await find_profile(session, user.id, for_update=True)
     require_current(if_match, etag_of(public(profile)) if profile else None)
     created = profile is None
     if profile is None:
@@ -89,7 +92,7 @@ async def put_profile(
 async def patch_profile(
     session: AsyncSession, *, user: User, patch: ProfilePatch, if_match: str | None
 ) -> Profile:
-    profile = await get_profile(session, user=user, for_update=True)
+    profile = await get_profile(session, user_id=user.id, for_update=True)
     require_current(if_match, etag_of(public(profile)))
     current = public(profile).model_dump(exclude={"updated_at"})
     changes = patch.model_dump(exclude_unset=True)
