@@ -61,9 +61,12 @@ def create_engine(
         "command_timeout": statement_timeout_s,
         **kwargs.pop("connect_args", {}),
     }
+    # No pool_pre_ping: on asyncpg it is BEGIN, a ping and ROLLBACK, three round trips before
+    # every request. A connection that died with the server fails its first statement
+    # instead; SQLAlchemy then recognises the disconnect and empties the pool, and that one
+    # request is a 503 with Retry-After (app/problems.py), like any database outage.
     return create_async_engine(
         url,
-        pool_pre_ping=True,
         pool_timeout=pool_timeout_s,
         connect_args=connect_args,
         **kwargs,
