@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 
 from app.deps import CurrentCaller, CurrentUser, ReadSessionDep, SessionDep
-from app.http_cache import cached_json
+from app.http_cache import cached_json, send_encoded
 from app.models.profiles import ProfileIn, ProfilePatch, ProfilePublic
 from app.services import profiles
 
@@ -20,8 +20,8 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 async def read_profile(
     request: Request, caller: CurrentCaller, session: ReadSessionDep
 ) -> Response:
-    profile = await profiles.get_profile(session, user_id=caller.id)
-    return cached_json(request, profiles.public(profile))
+    profile = await profiles.read_encoded(session, user_id=caller.id, revision=caller.plan_revision)
+    return send_encoded(request, profile)
 
 
 @router.put("", response_model=ProfilePublic, responses={201: {"model": ProfilePublic}})

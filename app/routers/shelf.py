@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from app.deps import CurrentCaller, CurrentUser, OwnedShelfItem, ReadSessionDep, SessionDep
-from app.http_cache import cached_json
+from app.http_cache import send_encoded
 from app.models.shelf import Shelf, ShelfItemCreate, ShelfItemPublic, ShelfItemUpdate
 from app.services import shelf
 
@@ -14,8 +14,8 @@ router = APIRouter(prefix="/v1/me/shelf", tags=["shelf"])
 
 @router.get("", response_model=Shelf)
 async def read_shelf(request: Request, caller: CurrentCaller, session: ReadSessionDep) -> Response:
-    items = await shelf.list_items(session, user_id=caller.id)
-    return cached_json(request, Shelf(items=[shelf.public(item) for item in items]))
+    items = await shelf.read_encoded(session, user_id=caller.id, revision=caller.plan_revision)
+    return send_encoded(request, items)
 
 
 @router.post("", status_code=201, response_model=ShelfItemPublic)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import NotFound, Unprocessable
-from app.http_cache import etag_of, require_current
+from app.http_cache import Encoded, LruCache, encode, etag_of, require_current
 from app.models.accounts import User
 from app.models.profiles import Profile, ProfileIn, ProfilePatch, ProfilePublic
 from app.scheduling.inputs import Pregnancy
@@ -67,6 +67,20 @@ async def get_profile(
             "No profile yet: its owner creates it with PUT /v1/me/profile", code="profile_not_found"
         )
     return profile
+
+
+# Encoded profiles by (user, plan revision): every profile write bumps the revision
+# (routine_changes.inputs_changed), which is read with the caller on every request.
+_encoded: LruCache[tuple[uuid.UUID, int], Encoded] = LruCache(4096)
+
+
+async def read_encoded(session: AsyncSession, *, user_id: uuid.UUID, revision: int) -> Encoded:
+    """The caller's profile as sent (JSON bytes and ETag), read again only after a change."""
+    encoded = _encoded.get((user_id, revision))
+    if encoded is None:
+        encoded = encode(public(await get_profile(session, user_id=user_id)))
+        _encoded.put((user_id, revision), encoded)
+    return encoded
 
 
 async def put_profile(

@@ -1,5 +1,6 @@
 """The hot reads as production serves them (the app's own engine and pool, no test transaction
-around them): a cached routine costs exactly one SQL statement, BEGIN and COMMIT included, and
+around them): a cached routine, profile or shelf costs exactly one SQL statement, BEGIN and COMMIT
+included, and
 what another process writes (a plan change, a removed account) is obeyed on the next request."""
 
 from __future__ import annotations
@@ -116,9 +117,12 @@ async def test_a_cache_hit_and_its_304_are_one_statement_each(served):
     assert not_modified.status_code == 304
     assert len(statements) == 1, statements
     for path in ("/v1/me/profile", "/v1/me/shelf"):
+        first = await client.get(path, headers=person.headers)
         with counted(engine) as statements:
-            assert (await client.get(path, headers=person.headers)).status_code == 200
-        assert len(statements) == 2, (path, statements)  # the caller, then what was asked for
+            again = await client.get(path, headers=person.headers)
+        assert again.content == first.content
+        assert again.headers["etag"] == first.headers["etag"]
+        assert len(statements) == 1, (path, statements)  # unchanged: the caller's row alone
 
 
 async def test_another_process_plan_change_and_account_removal_apply_at_once(served, database_url):
@@ -126,6 +130,7 @@ async def test_another_process_plan_change_and_account_removal_apply_at_once(ser
     person = await _person_with_cleanser(client, engine)
     before = await client.get(URL, headers=person.headers)
     assert not any(step["kind"] == "spf" for step in before.json()["am"]["steps"])
+    assert len((await client.get("/v1/me/shelf", headers=person.headers)).json()["items"]) == 1
     other = create_engine(database_url)
     try:
         async with AsyncSession(other, expire_on_commit=False) as session:
@@ -142,6 +147,8 @@ async def test_another_process_plan_change_and_account_removal_apply_at_once(ser
         )
         assert after.status_code == 200
         assert any(step["kind"] == "spf" for step in after.json()["am"]["steps"])
+        shelf = await client.get("/v1/me/shelf", headers=person.headers)
+        assert len(shelf.json()["items"]) == 2
         async with AsyncSession(other) as session:
             await session.execute(delete(User).where(User.id == person.id))  # type: ignore[arg-type]
             await session.commit()
