@@ -48,6 +48,7 @@ def create_engine(
     connect_timeout_s: float = 5.0,
     statement_timeout_s: float = 30.0,
     pool_timeout_s: float = 10.0,
+    pool_size: int = 20,
     **kwargs: Any,
 ) -> AsyncEngine:
     if url.startswith("sqlite"):
@@ -65,8 +66,13 @@ def create_engine(
     # every request. A connection that died with the server fails its first statement
     # instead; SQLAlchemy then recognises the disconnect and empties the pool, and that one
     # request is a 503 with Retry-After (app/problems.py), like any database outage.
+    # A fixed pool, no overflow: overflow connections are opened for a burst and closed again
+    # as they come back, so a sustained burst (07:00 reminders) paid a TCP (and SSL) connect
+    # per request. Past pool_size, a request waits its turn (pool_timeout_s, then a 503).
     return create_async_engine(
         url,
+        pool_size=pool_size,
+        max_overflow=0,
         pool_timeout=pool_timeout_s,
         connect_args=connect_args,
         **kwargs,
@@ -80,6 +86,7 @@ def engine_from_settings(settings: Settings) -> AsyncEngine:
         connect_timeout_s=settings.database_connect_timeout_s,
         statement_timeout_s=settings.database_statement_timeout_s,
         pool_timeout_s=settings.database_pool_timeout_s,
+        pool_size=settings.database_pool_size,
     )
 
 
