@@ -47,6 +47,7 @@ format: install-dev
 
 bench: install-dev
 	$(BIN)/python bench/engine.py --http
+	$(BIN)/python bench/hot_path.py
 	$(BIN)/python bench/reminders.py
 
 # Re-pin after editing pyproject.toml (needs uv: `pip install uv`).

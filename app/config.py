@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     database_statement_timeout_s: float = Field(default=30.0, gt=0)
     # waiting for a pooled connection (or, on SQLite, for this process's write turn)
     database_pool_timeout_s: float = Field(default=10.0, gt=0)
+    # PostgreSQL connections per process, all kept open (workers x this <= max_connections)
+    database_pool_size: int = Field(default=20, ge=1)
     # /readyz answers "not ready" within this, whatever the database does
     readiness_timeout_s: float = Field(default=1.5, gt=0)
     log_level: str = "INFO"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # connection execution option: begin this connection's transaction holding the write lock
 _WRITER = "regimen_writer"
+# connection execution option: a read-only request's statements need no BEGIN of their own
+_READER = "regimen_reader"
 
 
 def create_engine(
@@ -46,6 +48,7 @@ def create_engine(
     connect_timeout_s: float = 5.0,
     statement_timeout_s: float = 30.0,
     pool_timeout_s: float = 10.0,
+    pool_size: int = 20,
     **kwargs: Any,
 ) -> AsyncEngine:
     if url.startswith("sqlite"):
@@ -59,9 +62,17 @@ def create_engine(
         "command_timeout": statement_timeout_s,
         **kwargs.pop("connect_args", {}),
     }
+    # No pool_pre_ping: on asyncpg it is BEGIN, a ping and ROLLBACK, three round trips before
+    # every request. A connection that died with the server fails its first statement
+    # instead; SQLAlchemy then recognises the disconnect and empties the pool, and that one
+    # request is a 503 with Retry-After (app/problems.py), like any database outage.
+    # A fixed pool, no overflow: overflow connections are opened for a burst and closed again
+    # as they come back, so a sustained burst (07:00 reminders) paid a TCP (and SSL) connect
+    # per request. Past pool_size, a request waits its turn (pool_timeout_s, then a 503).
     return create_async_engine(
         url,
-        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=0,
         pool_timeout=pool_timeout_s,
         connect_args=connect_args,
         **kwargs,
@@ -75,6 +86,7 @@ def engine_from_settings(settings: Settings) -> AsyncEngine:
         connect_timeout_s=settings.database_connect_timeout_s,
         statement_timeout_s=settings.database_statement_timeout_s,
         pool_timeout_s=settings.database_pool_timeout_s,
+        pool_size=settings.database_pool_size,
     )
 
 
@@ -99,8 +111,10 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        writer = conn.get_execution_options().get(_WRITER, False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+        options = conn.get_execution_options()
+        if options.get(_READER, False):
+            return  # each statement is its own read (sqlite3 autocommit)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(_WRITER, False) else "BEGIN")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -134,6 +148,31 @@ async def begin_write(session: AsyncSession) -> None:
     """Open the session's transaction as a writer (on SQLite: BEGIN IMMEDIATE, now)."""
     if session.get_bind().dialect.name == "sqlite":
         await session.connection(execution_options={_WRITER: True})
+
+
+async def begin_read(session: AsyncSession) -> None:
+    """Run the session's statements without a transaction of their own: no BEGIN and no
+    COMMIT round trip. For reads only (nothing is ever flushed): on SQLite each statement reads
+    the latest committed state (WAL), as every statement on PostgreSQL's READ COMMITTED does
+    anyway. A session already inside a transaction (the tests' rolled-back connection) keeps
+    joining it."""
+    bind = session.get_bind()
+    if isinstance(bind, Connection):
+        return
+    if bind.dialect.name == "sqlite":
+        # sqlite3 runs in autocommit (isolation_level None); only our BEGIN would open one
+        await session.connection(execution_options={_READER: True})
+    else:
+        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only request's session (the hot reads: a routine, a profile, a shelf). It never
+    commits: there is nothing to commit, and closing it returns the connection."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    async with sessionmaker() as session:
+        await begin_read(session)
+        yield session
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

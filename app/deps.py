@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import get_session
+from app.db import get_read_session, get_session
 from app.errors import Forbidden, PreconditionRequired, Unauthorized
 from app.models.accounts import Role, ServiceClient, User
 from app.models.overrides import PlanOverride
@@ -18,8 +18,11 @@ from app.models.shelf import ShelfItem
 from app.rate_limit import AttemptLimiter
 from app.security import TokenClaims, read_token
 from app.services import accounts, care_team, overrides, shelf
+from app.services.accounts import Caller
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+# The hot reads (a routine, a profile, a shelf): no transaction, no commit (app/db.py)
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
@@ -50,9 +53,7 @@ def limit_per_address(rule: str) -> Any:
     return Depends(check)
 
 
-async def _claims(
-    settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
-) -> TokenClaims:
+def _verified(settings: Settings, token: str | None) -> TokenClaims:
     if token is None:
         raise Unauthorized("Send a bearer token in the Authorization header")
     claims = read_token(settings, token)
@@ -61,19 +62,49 @@ async def _claims(
     return claims
 
 
+async def _claims(
+    settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
+) -> TokenClaims:
+    return _verified(settings, token)
+
+
 Claims = Annotated[TokenClaims, Depends(_claims)]
 
 
-async def _current_user(claims: Claims, session: SessionDep) -> User:
+_Row = TypeVar("_Row", User, Caller)
+
+
+def _person(claims: TokenClaims) -> uuid.UUID:
     if claims.kind != "user":
         raise Forbidden("This route is for people, not service clients", code="user_required")
-    user = await accounts.get_user(session, claims.subject)
-    if user is None:
+    return claims.subject
+
+
+def _exists(row: _Row | None) -> _Row:
+    if row is None:
         raise Unauthorized("The account behind this token no longer exists", code="invalid_token")
-    return user
+    return row
+
+
+async def _current_user(claims: Claims, session: SessionDep) -> User:
+    return _exists(await accounts.get_user(session, _person(claims)))
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+async def _caller(
+    request: Request,
+    token: Annotated[str | None, Depends(_bearer)],
+    session: ReadSessionDep,
+) -> Caller:
+    """CurrentUser for the hot reads: the same checks, one flat dependency, and one Core
+    statement for the caller's row (id, role, plan revision) instead of an ORM load."""
+    claims = _verified(request.app.state.settings, token)
+    return _exists(await accounts.get_caller(session, _person(claims)))
+
+
+CurrentCaller = Annotated[Caller, Depends(_caller)]
 
 
 def _role(*allowed: Role) -> object:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -31,6 +34,46 @@ def etag_of(payload: BaseModel | dict[str, Any]) -> str:
     return _tag(representation(payload))
 
 
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A representation serialised and tagged once: a cache can keep it and send it again (or
+    answer 304 against its ETag) without rendering, encoding or hashing anything."""
+
+    body: bytes
+    etag: str
+
+
+def encode(payload: BaseModel | dict[str, Any]) -> Encoded:
+    body = representation(payload)
+    return Encoded(body, _tag(body))
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class LruCache(Generic[K, V]):
+    """A bounded per-process map, least recently used out first. Its users key it by what
+    makes an entry current (a user's plan revision, read from the database on every request),
+    never by time, so every process serves the same version."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._entries.get(key)
+        if value is not None:
+            self._entries.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        if len(self._entries) > self._size:
+            self._entries.popitem(last=False)
+
+
 def _listed(header: str) -> list[str]:
     return [tag.strip() for tag in header.split(",") if tag.strip()]
 
@@ -43,13 +86,18 @@ def cached_json(
     request: Request, payload: BaseModel | dict[str, Any], *, status_code: int = 200
 ) -> Response:
     """The payload with its strong ETag, or 304 when the client already holds it."""
-    body = representation(payload)
-    etag = _tag(body)
-    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    return send_encoded(request, encode(payload), status_code=status_code)
+
+
+def send_encoded(request: Request, encoded: Encoded, *, status_code: int = 200) -> Response:
+    """Stored bytes with their ETag, or 304 when the client already holds that version."""
+    headers = {"ETag": encoded.etag, "Cache-Control": "private, no-cache"}
     inm = request.headers.get("if-none-match")
-    if inm is not None and _matches_weakly(inm, etag):
+    if inm is not None and _matches_weakly(inm, encoded.etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
+    return Response(
+        encoded.body, status_code=status_code, headers=headers, media_type="application/json"
+    )
 
 
 def require_current(if_match: str | None, current_etag: str | None) -> None:

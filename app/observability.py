@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import secrets
 import time
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -40,6 +41,9 @@ def configure_logging(level: str) -> None:
 
 
 class Metrics:
+    """Request counts and latency. The labelled children are kept by their labels: looking
+    them up through prometheus_client takes its lock and validates the labels each time."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -54,6 +58,30 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        self._counts: dict[tuple[str, str, int], Any] = {}
+        self._latencies: dict[tuple[str, str], Any] = {}
+
+    def record(self, method: str, route: str, status: int, elapsed: float) -> None:
+        count = self._counts.get((method, route, status))
+        if count is None:
+            count = self._counts[method, route, status] = self.requests.labels(
+                method, route, str(status)
+            )
+        latency = self._latencies.get((method, route))
+        if latency is None:
+            latency = self._latencies[method, route] = self.latency.labels(method, route)
+        count.inc()
+        latency.observe(elapsed)
+
+
+# Request ids: 32 hex characters, unique (a random per-process prefix and a counter) and
+# cheap (no urandom call per request).
+_id_prefix = secrets.token_hex(8)
+_id_counter = itertools.count()
+
+
+def _new_request_id() -> str:
+    return f"{_id_prefix}{next(_id_counter):016x}"
 
 
 class ObservabilityMiddleware:
@@ -67,8 +95,12 @@ class ObservabilityMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 128 else uuid.uuid4().hex
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if 0 < len(incoming) <= 128 else _new_request_id()
         token = request_id_var.set(request_id)
         status = 500
         started = time.perf_counter()
@@ -88,18 +120,18 @@ class ObservabilityMiddleware:
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.metrics.requests.labels(scope["method"], route, str(status)).inc()
-            self.metrics.latency.labels(scope["method"], route).observe(elapsed)
-            access_log.info(
-                "request",
-                extra={
-                    "fields": {
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "ms": round(elapsed * 1000, 2),
-                    }
-                },
-            )
+            self.metrics.record(scope["method"], route, status, elapsed)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "request",
+                    extra={
+                        "fields": {
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "route": route,
+                            "status": status,
+                            "ms": round(elapsed * 1000, 2),
+                        }
+                    },
+                )
             request_id_var.reset(token)

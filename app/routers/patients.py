@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from app.deps import Dermatologist, IfMatchRequired, LinkedPatient, PatientOverride, SessionDep
-from app.http_cache import cached_json
+from app.http_cache import cached_json, send_encoded
 from app.models.audit import AuditPage, AuditRecordPublic
 from app.models.care_team import PatientList, PatientOut, RedeemIn
 from app.models.overrides import OverrideCreate, OverrideList, OverridePublic
@@ -48,7 +48,7 @@ async def list_patients(
 async def read_patient_profile(
     request: Request, patient: LinkedPatient, session: SessionDep
 ) -> Response:
-    profile = await profiles.get_profile(session, user=patient)
+    profile = await profiles.get_profile(session, user_id=patient.id)
     return cached_json(request, profiles.public(profile))
 
 
@@ -56,7 +56,10 @@ async def read_patient_profile(
 async def read_patient_routine(
     request: Request, patient: LinkedPatient, session: SessionDep, on: OnDate = None
 ) -> Response:
-    return cached_json(request, await routines.routine_day(session, user=patient, on=on))
+    day = await routines.routine_day(
+        session, user_id=patient.id, revision=patient.plan_revision, on=on
+    )
+    return send_encoded(request, day)
 
 
 @router.get("/{patient_id}/routine/days", response_model=RoutineDays)

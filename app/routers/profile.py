@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from app.deps import CurrentUser, SessionDep
-from app.http_cache import cached_json
+from app.deps import CurrentCaller, CurrentUser, ReadSessionDep, SessionDep
+from app.http_cache import cached_json, send_encoded
 from app.models.profiles import ProfileIn, ProfilePatch, ProfilePublic
 from app.services import profiles
 
@@ -17,9 +17,11 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 @router.get("", response_model=ProfilePublic)
-async def read_profile(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    profile = await profiles.get_profile(session, user=user)
-    return cached_json(request, profiles.public(profile))
+async def read_profile(
+    request: Request, caller: CurrentCaller, session: ReadSessionDep
+) -> Response:
+    profile = await profiles.read_encoded(session, user_id=caller.id, revision=caller.plan_revision)
+    return send_encoded(request, profile)
 
 
 @router.put("", response_model=ProfilePublic, responses={201: {"model": ProfilePublic}})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import CurrentUser, SessionDep
-from app.http_cache import cached_json
+from app.deps import CurrentCaller, CurrentUser, ReadSessionDep, SessionDep
+from app.http_cache import cached_json, send_encoded
 from app.models.logs import RoutineLogIn, RoutineLogList, RoutineLogPublic
 from app.models.routines import RoutineDay, RoutineDays, RuleCatalog
 from app.routers.params import FromDate, OnDate, ToDate
@@ -17,9 +17,12 @@ router = APIRouter(tags=["routines"])
 
 @router.get("/v1/me/routine", response_model=RoutineDay)
 async def read_routine(
-    request: Request, user: CurrentUser, session: SessionDep, on: OnDate = None
+    request: Request, caller: CurrentCaller, session: ReadSessionDep, on: OnDate = None
 ) -> Response:
-    return cached_json(request, await routines.routine_day(session, user=user, on=on))
+    day = await routines.routine_day(
+        session, user_id=caller.id, revision=caller.plan_revision, on=on
+    )
+    return send_encoded(request, day)
 
 
 @router.get("/v1/me/routine/days", response_model=RoutineDays)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import CurrentUser, OwnedShelfItem, SessionDep
-from app.http_cache import cached_json
+from app.deps import CurrentCaller, CurrentUser, OwnedShelfItem, ReadSessionDep, SessionDep
+from app.http_cache import send_encoded
 from app.models.shelf import Shelf, ShelfItemCreate, ShelfItemPublic, ShelfItemUpdate
 from app.services import shelf
 
@@ -13,9 +13,9 @@ router = APIRouter(prefix="/v1/me/shelf", tags=["shelf"])
 
 
 @router.get("", response_model=Shelf)
-async def read_shelf(request: Request, user: CurrentUser, session: SessionDep) -> Response:
-    items = await shelf.list_items(session, user_id=user.id)
-    return cached_json(request, Shelf(items=[shelf.public(item) for item in items]))
+async def read_shelf(request: Request, caller: CurrentCaller, session: ReadSessionDep) -> Response:
+    items = await shelf.read_encoded(session, user_id=caller.id, revision=caller.plan_revision)
+    return send_encoded(request, items)
 
 
 @router.post("", status_code=201, response_model=ShelfItemPublic)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -32,6 +35,29 @@ class InvalidTokenRequest(RegimenError):
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The few columns of a person that a read needs: who, which role, which plan revision
+    (the routine cache key). Read afresh on every request, never cached."""
+
+    id: uuid.UUID
+    role: str
+    plan_revision: int
+
+
+_users = User.__table__  # type: ignore[attr-defined]
+# one Core statement on the hot path: no ORM entity, identity map or instance to build
+_CALLER = core_select(_users.c.id, _users.c.role, _users.c.plan_revision).where(
+    _users.c.id == bindparam("user_id")
+)
+
+
+async def get_caller(session: AsyncSession, user_id: uuid.UUID) -> Caller | None:
+    connection = await session.connection()
+    row = (await connection.execute(_CALLER, {"user_id": user_id})).first()
+    return None if row is None else Caller(row[0], row[1], row[2])
 
 
 async def get_service_client(session: AsyncSession, client_pk: uuid.UUID) -> ServiceClient | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import NotFound, Unprocessable
-from app.http_cache import etag_of, require_current
+from app.http_cache import Encoded, LruCache, encode, etag_of, require_current
 from app.models.accounts import User
 from app.models.profiles import Profile, ProfileIn, ProfilePatch, ProfilePublic
 from app.scheduling.inputs import Pregnancy
@@ -47,18 +48,20 @@ def public(profile: Profile) -> ProfilePublic:
 
 
 async def find_profile(
-    session: AsyncSession, user: User, *, for_update: bool = False
+    session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False
 ) -> Profile | None:
     """The profile; `for_update` locks its row until commit and reads it afresh, so that an
     If-Match is checked against the version this transaction will replace (on SQLite the
     writer already holds the database's write lock: app/db.py)."""
     if for_update:
-        return await session.get(Profile, user.id, with_for_update=True, populate_existing=True)
-    return await session.get(Profile, user.id)
+        return await session.get(Profile, user_id, with_for_update=True, populate_existing=True)
+    return await session.get(Profile, user_id)
 
 
-async def get_profile(session: AsyncSession, *, user: User, for_update: bool = False) -> Profile:
-    profile = await find_profile(session, user, for_update=for_update)
+async def get_profile(
+    session: AsyncSession, *, user_id: uuid.UUID, for_update: bool = False
+) -> Profile:
+    profile = await find_profile(session, user_id, for_update=for_update)
     if profile is None:
         raise NotFound(
             "No profile yet: its owner creates it with PUT /v1/me/profile", code="profile_not_found"
@@ -66,12 +69,26 @@ async def get_profile(session: AsyncSession, *, user: User, for_update: bool = F
     return profile
 
 
+# Encoded profiles by (user, plan revision): every profile write bumps the revision
+# (routine_changes.inputs_changed), which is read with the caller on every request.
+_encoded: LruCache[tuple[uuid.UUID, int], Encoded] = LruCache(4096)
+
+
+async def read_encoded(session: AsyncSession, *, user_id: uuid.UUID, revision: int) -> Encoded:
+    """The caller's profile as sent (JSON bytes and ETag), read again only after a change."""
+    encoded = _encoded.get((user_id, revision))
+    if encoded is None:
+        encoded = encode(public(await get_profile(session, user_id=user_id)))
+        _encoded.put((user_id, revision), encoded)
+    return encoded
+
+
 async def put_profile(
     session: AsyncSession, *, user: User, data: ProfileIn, if_match: str | None
 ) -> tuple[Profile, bool]:
     """Replace (or create) the profile; True when it was created."""
     _check_dates(data)
-    profile = await find_profile(session, user, for_update=True)
+    profile = await find_profile(session, user.id, for_update=True)
     require_current(if_match, etag_of(public(profile)) if profile else None)
     created = profile is None
     if profile is None:
@@ -89,7 +106,7 @@ async def put_profile(
 async def patch_profile(
     session: AsyncSession, *, user: User, patch: ProfilePatch, if_match: str | None
 ) -> Profile:
-    profile = await get_profile(session, user=user, for_update=True)
+    profile = await get_profile(session, user_id=user.id, for_update=True)
     require_current(if_match, etag_of(public(profile)))
     current = public(profile).model_dump(exclude={"updated_at"})
     changes = patch.model_dump(exclude_unset=True)

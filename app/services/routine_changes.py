@@ -1,7 +1,9 @@
 """The one hook for "something this user's routine depends on has changed".
 
-Profile, shelf, logs and dermatologists' overrides all call it, so the routine cache key
-(users.plan_revision) and the materialised reminders can never miss a change.
+Profile, shelf, logs and dermatologists' overrides all call it, so the cache key
+(users.plan_revision) and the materialised reminders can never miss a change. The key serves
+three per-process caches of encoded reads: routine days, the profile and the shelf; a write
+to any of those tables that skipped this hook would leave them stale.
 """
 
 from __future__ import annotations

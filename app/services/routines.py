@@ -7,12 +7,10 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections import OrderedDict
-from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +19,7 @@ from sqlmodel import col, select
 
 from app import clock
 from app.errors import NotFound, Unprocessable
-from app.models.accounts import User
+from app.http_cache import Encoded, LruCache, encode
 from app.models.logs import RoutineLog
 from app.models.profiles import Profile
 from app.models.shelf import ShelfItem
@@ -172,54 +170,35 @@ def check_range(start: date, end: date) -> None:
         )
 
 
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
+# Days encoded once (JSON bytes and their ETag) by (user, plan revision, date), and each
+# revision's time zone (for "today"): a hit sends stored bytes, and its 304 compares the stored
+# ETag. Sound across processes and workers: the revision is read from the database with the
+# user on every request, and every input change bumps it (routine_changes.inputs_changed). The
+# user id is part of every key, so one user's entry is never another's.
+_days: LruCache[tuple[uuid.UUID, int, date], Encoded] = LruCache(4096)
+_zones: LruCache[tuple[uuid.UUID, int], str] = LruCache(4096)
 
 
-class _Lru(Generic[K, V]):
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._entries: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        value = self._entries.get(key)
-        if value is not None:
-            self._entries.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> None:
-        self._entries[key] = value
-        self._entries.move_to_end(key)
-        if len(self._entries) > self._size:
-            self._entries.popitem(last=False)
-
-
-# Rendered days by (user, plan revision, date), and each revision's time zone (for "today").
-# Sound across processes and workers: the revision is read from the database with the user on
-# every request, and every input change bumps it (routine_changes.inputs_changed). Entries are
-# shared: callers must not mutate them.
-_days: _Lru[tuple[uuid.UUID, int, date], dict[str, Any]] = _Lru(4096)
-_zones: _Lru[tuple[uuid.UUID, int], str] = _Lru(4096)
-
-
-async def routine_day(session: AsyncSession, *, user: User, on: date | None) -> dict[str, Any]:
-    """One day's routine; recomputed only when the user's plan revision has moved."""
-    revision = user.plan_revision
-    zone = _zones.get((user.id, revision))
+async def routine_day(
+    session: AsyncSession, *, user_id: uuid.UUID, revision: int, on: date | None
+) -> Encoded:
+    """One day's routine, encoded; recomputed only when the user's plan revision has moved
+    (`revision` is the users.plan_revision read with the caller on this request)."""
+    zone = _zones.get((user_id, revision))
     profile = None
     if zone is None:
-        profile = await load_profile(session, user.id)
+        profile = await load_profile(session, user_id)
         zone = profile.timezone
-        _zones.put((user.id, revision), zone)
+        _zones.put((user_id, revision), zone)
     on = on or clock.today_in(zone)
-    payload = _days.get((user.id, revision, on))
-    if payload is None:
+    encoded = _days.get((user_id, revision, on))
+    if encoded is None:
         inputs = await load_inputs(
-            session, user_id=user.id, end=on, profile=profile, with_catalog=True
+            session, user_id=user_id, end=on, profile=profile, with_catalog=True
         )
-        payload = day_payload(plan_days(inputs, on, on)[0], inputs)
-        _days.put((user.id, revision, on), payload)
-    return payload
+        encoded = encode(day_payload(plan_days(inputs, on, on)[0], inputs))
+        _days.put((user_id, revision, on), encoded)
+    return encoded
 
 
 async def routine_days(

@@ -10,9 +10,10 @@ from sqlmodel import col, select
 
 from app import clock
 from app.errors import NotFound
+from app.http_cache import Encoded, LruCache, encode
 from app.models.accounts import User
 from app.models.profiles import Profile
-from app.models.shelf import ShelfItem, ShelfItemCreate, ShelfItemPublic, ShelfItemUpdate
+from app.models.shelf import Shelf, ShelfItem, ShelfItemCreate, ShelfItemPublic, ShelfItemUpdate
 from app.services import routine_changes
 from app.services.catalog import get_visible_product
 from app.services.catalog import public as product_public
@@ -33,6 +34,22 @@ async def list_items(session: AsyncSession, *, user_id: uuid.UUID) -> list[Shelf
             .order_by(col(ShelfItem.added_on), col(ShelfItem.created_at), col(ShelfItem.id))
         )
     )
+
+
+# Encoded shelves by (user, plan revision): every shelf write bumps the revision
+# (routine_changes.inputs_changed), which is read with the caller on every request; products
+# have no update path, so an item's embedded product cannot change under it.
+_encoded: LruCache[tuple[uuid.UUID, int], Encoded] = LruCache(4096)
+
+
+async def read_encoded(session: AsyncSession, *, user_id: uuid.UUID, revision: int) -> Encoded:
+    """The caller's shelf as sent (JSON bytes and ETag), read again only after a change."""
+    encoded = _encoded.get((user_id, revision))
+    if encoded is None:
+        items = await list_items(session, user_id=user_id)
+        encoded = encode(Shelf(items=[public(item) for item in items]))
+        _encoded.put((user_id, revision), encoded)
+    return encoded
 
 
 async def get_owned_item(session: AsyncSession, *, user: User, item_id: uuid.UUID) -> ShelfItem:

@@ -110,7 +110,9 @@ async def test_a_statement_past_the_statement_timeout_is_a_503(monkeypatch):
     async def slow_lookup(session: Any, _user_id: uuid.UUID) -> None:
         await session.execute(text("SELECT pg_sleep(5)"))
 
+    # the ORM lookup (CurrentUser) and the hot reads' Core one (CurrentCaller)
     monkeypatch.setattr(accounts, "get_user", slow_lookup)
+    monkeypatch.setattr(accounts, "get_caller", slow_lookup)
     async for client, headers in _serve(settings):
         started = time.perf_counter()
         response = await client.get("/v1/me/profile", headers=headers)

@@ -4,8 +4,9 @@ and a fresh plan as soon as any input changes (in this process or another)."""
 from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 
+from app.models.accounts import User
 from app.models.shelf import ShelfItem
 from app.services import routine_changes
 from tests.factories import add_to_shelf, catalog_product, create_person, put_profile
@@ -51,6 +52,10 @@ async def _user_with_shelf(client, session, names):
 async def test_statements_do_not_grow_with_the_shelf(client, session, engine):
     small = await _user_with_shelf(client, session, SHELF[:1])
     large = await _user_with_shelf(client, session, SHELF)
+    # the shared catalog's products are read once per catalog version per process (ALT1):
+    # read it first, so the count does not depend on which test ran before
+    warm = await _user_with_shelf(client, session, SHELF[:1])
+    assert (await client.get("/v1/me/routine", headers=warm.headers)).status_code == 200
     counts = []
     for person in (small, large):
         with counted(engine) as statements:
@@ -64,6 +69,13 @@ async def test_statements_do_not_grow_with_the_shelf(client, session, engine):
     assert counts[0] == 7
 
 
+def _own(statements: list[str]) -> list[str]:
+    """The request's statements, without the savepoint that joins it to the test's rolled-back
+    transaction (a served request has no such savepoint)."""
+    harness = ("SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+    return [s for s in statements if not s.lstrip().upper().startswith(harness)]
+
+
 async def test_an_unchanged_routine_is_served_with_one_statement(client, session, engine):
     person = await _user_with_shelf(client, session, SHELF[:4])
     url = "/v1/me/routine?date=2026-12-01"
@@ -72,8 +84,44 @@ async def test_an_unchanged_routine_is_served_with_one_statement(client, session
         again = await client.get(url, headers=person.headers)
     assert again.json() == first.json()
     assert again.headers["etag"] == first.headers["etag"]
-    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 1, statements  # the caller's own row, as for any route
+    # exactly one, of any kind (no BEGIN, no COMMIT): the caller's own row with its revision
+    assert len(_own(statements)) == 1, statements
+    assert "plan_revision" in _own(statements)[0]
+    with counted(engine) as statements:
+        not_modified = await client.get(
+            url, headers={**person.headers, "If-None-Match": first.headers["etag"]}
+        )
+    assert not_modified.status_code == 304
+    assert not_modified.content == b""
+    assert not_modified.headers["etag"] == first.headers["etag"]
+    assert len(_own(statements)) == 1, statements
+
+
+async def test_the_cache_never_serves_one_users_plan_to_another(client, session):
+    url = "/v1/me/routine?date=2026-12-01"
+    plain = await _user_with_shelf(client, session, SHELF[:1])
+    sunscreen_user = await _user_with_shelf(client, session, [*SHELF[:1], SHELF[10]])
+    for _ in range(2):  # the second round is served from the cache
+        mine = await client.get(url, headers=plain.headers)
+        theirs = await client.get(url, headers=sunscreen_user.headers)
+        assert not any(s["kind"] == "spf" for s in mine.json()["am"]["steps"])
+        assert any(s["kind"] == "spf" for s in theirs.json()["am"]["steps"])
+        assert mine.headers["etag"] != theirs.headers["etag"]
+
+
+async def test_a_removed_account_is_refused_on_the_next_cached_read(client, session):
+    person = await _user_with_shelf(client, session, SHELF[:1])
+    url = "/v1/me/routine?date=2026-12-01"
+    first = await client.get(url, headers=person.headers)
+    assert first.status_code == 200
+    await session.execute(delete(User).where(User.id == person.id))  # another process, say
+    await session.commit()
+    for path in (url, "/v1/me/profile", "/v1/me/shelf"):
+        refused = await client.get(
+            path, headers={**person.headers, "If-None-Match": first.headers["etag"]}
+        )
+        assert refused.status_code == 401, path
+        assert refused.json()["code"] == "invalid_token"
 
 
 async def test_every_input_change_is_seen_at_once(client, session):
