@@ -57,9 +57,17 @@ def bounded(
     return profile, shelf_out, overrides_out, history_out
 
 
+def _inside(on: date | None) -> bool:
+    return on is None or SAFE_MIN <= on <= SAFE_MAX
+
+
 def _bounded_item(item: ShelfItem) -> ShelfItem:
     pao = item.pao_months
     bounded_pao = None if pao is None else min(max(pao, 0), MAX_PAO_MONTHS)
+    if bounded_pao == pao and all(
+        _inside(on) for on in (item.added_on, item.expires_on, item.opened_on, item.introduced_on)
+    ):
+        return item  # the common case, without building a copy to compare
     new = replace(
         item,
         added_on=clamp(item.added_on),
