@@ -106,6 +106,15 @@ def require_postgres() -> None:
     pytest.skip("PostgreSQL is not reachable here")
 
 
+async def migrate_and_seed(engine: AsyncEngine) -> None:
+    """Migrate a fresh database to head and seed the catalog, committed."""
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+    async with AsyncSession(engine, expire_on_commit=False) as session:
+        await catalog.seed_catalog(session)
+        await session.commit()
+
+
 @pytest_asyncio.fixture(scope="session", params=["sqlite", "postgresql"], loop_scope="session")
 async def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -117,11 +126,7 @@ async def engine(
     else:
         path = tmp_path_factory.mktemp("db") / "regimen.db"
         engine = create_engine(f"sqlite+aiosqlite:///{path}")
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
-    async with AsyncSession(engine, expire_on_commit=False) as session:
-        await catalog.seed_catalog(session)
-        await session.commit()
+    await migrate_and_seed(engine)
     yield engine
     await engine.dispose()
     if request.param == "postgresql":

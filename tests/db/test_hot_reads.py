@@ -14,7 +14,6 @@ from pathlib import Path
 import httpx
 import pytest
 import pytest_asyncio
-from alembic import command
 from sqlalchemy import delete, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -24,8 +23,8 @@ from app.db import create_engine
 from app.main import create_app
 from app.models.accounts import User
 from app.models.shelf import ShelfItem
-from app.services import catalog, routine_changes
-from tests.conftest import POSTGRES_URL, TEST_SECRET, alembic_config, require_postgres
+from app.services import routine_changes
+from tests.conftest import POSTGRES_URL, TEST_SECRET, migrate_and_seed, require_postgres
 from tests.factories import add_to_shelf, catalog_product, create_person, put_profile
 
 DATABASE = f"regimen_hot_reads_{os.getpid()}"
@@ -34,11 +33,7 @@ URL = "/v1/me/routine?date=2026-12-01"
 
 async def _migrate(url: str) -> None:
     engine = create_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
-    async with AsyncSession(engine, expire_on_commit=False) as session:
-        await catalog.seed_catalog(session)
-        await session.commit()
+    await migrate_and_seed(engine)
     await engine.dispose()
 
 

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from alembic import command
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -24,11 +23,11 @@ from app.config import Settings
 from app.db import create_engine, create_sessionmaker, write_turn
 from app.main import create_app
 from app.models.accounts import Role
-from app.services import accounts, catalog
+from app.services import accounts
 from tests.conftest import (
     TEST_SECRET,
-    alembic_config,
     drop_postgres_schema,
+    migrate_and_seed,
     postgres_engine,
     require_postgres,
     reset_postgres_schema,
@@ -49,11 +48,7 @@ async def committed_engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
         engine = postgres_engine(SCHEMA)
     else:
         engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'races.db'}")
-    async with engine.begin() as conn:
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
-    async with AsyncSession(engine, expire_on_commit=False) as session:
-        await catalog.seed_catalog(session)
-        await session.commit()
+    await migrate_and_seed(engine)
     yield engine
     await engine.dispose()
     if request.param == "postgresql":
