@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     audit_key: str | None = Field(default=None, min_length=32)
     access_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
     service_token_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    # a refresh token's lifetime from its issue; each refresh hands out a new one, so a sign-in
+    # used at least this often stays signed in, and one left idle this long ends
+    refresh_token_days: int = Field(default=30, ge=1, le=365)
     # how long a SQLite writer waits for another process's writer before giving up (503)
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     # a database that is down or does not answer is a 503 within these, not a hung request

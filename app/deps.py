@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Annotated, Any, TypeVar
+from urllib.parse import unquote_plus
 
 from fastapi import Depends, Header, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -11,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import get_read_session, get_session
-from app.errors import Forbidden, PreconditionRequired, Unauthorized
+from app.errors import Forbidden, InvalidClient, PreconditionRequired, Unauthorized
 from app.models.accounts import Role, ServiceClient, User
 from app.models.overrides import PlanOverride
 from app.models.shelf import ShelfItem
@@ -19,6 +21,8 @@ from app.rate_limit import AttemptLimiter
 from app.security import TokenClaims, read_token
 from app.services import accounts, care_team, overrides, shelf
 from app.services.accounts import Caller
+from app.services.tokens import ClientCredentials
+from app.validation import clean_text
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 # The hot reads (a routine, a profile, a shelf): no transaction, no commit (app/db.py)
@@ -43,14 +47,50 @@ async def _attempt_limiter(request: Request) -> AttemptLimiter:
 AttemptLimiterDep = Annotated[AttemptLimiter, Depends(_attempt_limiter)]
 
 
-def limit_per_address(rule: str) -> Any:
-    """Count this request against the caller's address (behind a proxy, run uvicorn with
-    --proxy-headers and --forwarded-allow-ips so that this is the client, not the proxy)."""
+async def _client_address(request: Request) -> str:
+    """The caller's address (behind a proxy, run uvicorn with --proxy-headers and
+    --forwarded-allow-ips so that this is the client, not the proxy)."""
+    return request.client.host if request.client else "unknown"
 
-    async def check(request: Request, limiter: AttemptLimiterDep) -> None:
-        await limiter.hit(rule, request.client.host if request.client else "unknown")
+
+ClientAddress = Annotated[str, Depends(_client_address)]
+
+
+def limit_per_address(rule: str) -> Any:
+    """Count this request against the caller's address."""
+
+    async def check(address: ClientAddress, limiter: AttemptLimiterDep) -> None:
+        await limiter.hit(rule, address)
 
     return Depends(check)
+
+
+async def _basic_client(request: Request) -> ClientCredentials | None:
+    """A machine client's credentials sent as HTTP Basic (RFC 6749 2.3.1: the id and the secret
+    each form-urlencoded, then joined by a colon), or None without `Authorization: Basic`.
+    Another scheme is not client authentication and is ignored (an app may send its bearer
+    token with every request). Read from the request, not declared as a header parameter: the
+    token endpoint's form is its documented interface."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, encoded = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        raw_id, colon, raw_secret = decoded.partition(":")
+        client_id, client_secret = unquote_plus(raw_id), unquote_plus(raw_secret)
+        if not colon or not client_id or len(client_id) > 64 or len(client_secret) > 128:
+            raise ValueError("not an id and a secret")
+        clean_text(client_id)
+        clean_text(client_secret)
+    except ValueError:  # binascii.Error and UnicodeDecodeError are ValueErrors
+        raise InvalidClient("The Basic Authorization header is malformed") from None
+    return ClientCredentials(client_id=client_id, client_secret=client_secret)
+
+
+BasicClient = Annotated[ClientCredentials | None, Depends(_basic_client)]
 
 
 def _verified(settings: Settings, token: str | None) -> TokenClaims:
@@ -74,20 +114,26 @@ Claims = Annotated[TokenClaims, Depends(_claims)]
 _Row = TypeVar("_Row", User, Caller)
 
 
-def _person(claims: TokenClaims) -> uuid.UUID:
+def _person(claims: TokenClaims) -> tuple[uuid.UUID, uuid.UUID]:
+    """The person and their sign-in (token family) behind a token."""
     if claims.kind != "user":
         raise Forbidden("This route is for people, not service clients", code="user_required")
-    return claims.subject
+    assert claims.family_id is not None  # read_token refuses a person's token without one
+    return claims.subject, claims.family_id
 
 
 def _exists(row: _Row | None) -> _Row:
     if row is None:
-        raise Unauthorized("The account behind this token no longer exists", code="invalid_token")
+        raise Unauthorized(
+            "The account behind this token no longer exists, or its sign-in was revoked",
+            code="invalid_token",
+        )
     return row
 
 
 async def _current_user(claims: Claims, session: SessionDep) -> User:
-    return _exists(await accounts.get_user(session, _person(claims)))
+    user_id, family_id = _person(claims)
+    return _exists(await accounts.get_signed_in_user(session, user_id=user_id, family_id=family_id))
 
 
 CurrentUser = Annotated[User, Depends(_current_user)]
@@ -99,9 +145,11 @@ async def _caller(
     session: ReadSessionDep,
 ) -> Caller:
     """CurrentUser for the hot reads: the same checks, one flat dependency, and one Core
-    statement for the caller's row (id, role, plan revision) instead of an ORM load."""
+    statement for the caller's row (id, role, plan revision, and that the sign-in stands)
+    instead of an ORM load."""
     claims = _verified(request.app.state.settings, token)
-    return _exists(await accounts.get_caller(session, _person(claims)))
+    user_id, family_id = _person(claims)
+    return _exists(await accounts.get_caller(session, user_id=user_id, family_id=family_id))
 
 
 CurrentCaller = Annotated[Caller, Depends(_caller)]

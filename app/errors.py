@@ -88,3 +88,61 @@ class DatabaseUnavailable(RegimenError):
     def __init__(self, detail: str, **kwargs: Any) -> None:
         kwargs.setdefault("headers", {"Retry-After": RETRY_AFTER_S})
         super().__init__(detail, **kwargs)
+
+
+class OAuthError(RegimenError):
+    """An RFC 6749 5.2 error of the token and revocation endpoints: `code` is the RFC's `error`
+    value, and app/problems.py renders it as `{error, error_description}` (with the problem
+    members beside them). Its detail is RFC 6749's error_description: printable ASCII without
+    quotes or backslashes."""
+
+    status_code = 400
+    code = "invalid_request"
+    title = "Invalid request"
+
+
+class InvalidRequest(OAuthError):
+    """A parameter is missing, repeated or malformed."""
+
+
+class InvalidClient(OAuthError):
+    """Client authentication failed (unknown client, wrong secret, none sent, bad Basic)."""
+
+    status_code = 401
+    code = "invalid_client"
+    title = "Invalid client"
+
+    def __init__(self, detail: str, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {"WWW-Authenticate": 'Basic realm="regimen"'})
+        super().__init__(detail, **kwargs)
+
+
+class InvalidGrant(OAuthError):
+    """The password, or the refresh token, is wrong, expired, used or revoked."""
+
+    code = "invalid_grant"
+    title = "Invalid grant"
+
+
+class UnauthorizedClient(OAuthError):
+    """This client may not use this grant type."""
+
+    code = "unauthorized_client"
+    title = "Unauthorized client"
+
+
+class UnsupportedGrantType(OAuthError):
+    code = "unsupported_grant_type"
+    title = "Unsupported grant type"
+
+
+class InvalidScope(OAuthError):
+    code = "invalid_scope"
+    title = "Invalid scope"
+
+
+class UnsupportedTokenType(OAuthError):
+    """RFC 7009 2.2.1: this kind of token cannot be revoked here."""
+
+    code = "unsupported_token_type"
+    title = "Unsupported token type"

@@ -15,11 +15,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import DatabaseUnavailable, RegimenError
+from app.errors import DatabaseUnavailable, OAuthError, RegimenError
 
 logger = logging.getLogger("regimen.errors")
 
 PROBLEM_JSON = "application/problem+json"
+# RFC 6749 5.1: token responses (and, here, their errors and RFC 7009's answers) are not cached
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def problem(
@@ -40,6 +42,27 @@ def problem(
         **extra,
     }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def oauth_error(exc: OAuthError) -> JSONResponse:
+    """An RFC 6749 5.2 error: `application/json` with `error` and `error_description`, as OAuth
+    clients read it, and the problem members (`type`, `title`, `status`, `detail`, `code`) as
+    every other error of this API carries them (RFC 6749 5.1: clients ignore unknown members)."""
+    body = {
+        "error": exc.code,
+        "error_description": exc.detail,
+        "type": f"/problems/{exc.code}",
+        "title": exc.title,
+        "status": exc.status_code,
+        "detail": exc.detail,
+        "code": exc.code,
+    }
+    return JSONResponse(body, status_code=exc.status_code, headers={**exc.headers, **NO_STORE})
+
+
+async def _oauth_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, OAuthError)
+    return oauth_error(exc)
 
 
 def _loc(loc: tuple[int | str, ...]) -> list[int | str]:
@@ -122,6 +145,7 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RegimenError, _regimen_error)
+    app.add_exception_handler(OAuthError, _oauth_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,8 +1,10 @@
-"""Password hashing (Argon2 via pwdlib) and access tokens (JWT via pyjwt)."""
+"""Password hashing (Argon2 via pwdlib), access tokens (JWT via pyjwt) and refresh tokens
+(opaque random strings, stored as their SHA-256)."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 import uuid
 import weakref
@@ -70,16 +72,38 @@ def new_client_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def refresh_token_digest(token: str) -> str:
+    """What is stored of a refresh token. 256 random bits need no slow hash, and a fast one
+    can be looked up by index. Any string hashes (surrogatepass): garbage is an unknown token."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
     subject: uuid.UUID
     kind: Subject
     scopes: frozenset[str]
+    # a person's token: the sign-in (token family) it was issued with, the `sid` claim
+    family_id: uuid.UUID | None
+    expires_at: datetime
 
 
 def issue_token(
-    settings: Settings, *, subject: uuid.UUID, kind: Subject, scopes: frozenset[str] = frozenset()
+    settings: Settings,
+    *,
+    subject: uuid.UUID,
+    kind: Subject,
+    scopes: frozenset[str] = frozenset(),
+    family_id: uuid.UUID | None = None,
 ) -> tuple[str, int]:
+    """A signed access token. A person's names its sign-in (`sid`), so revoking the sign-in
+    ends it on the next request."""
+    if (kind == "user") != (family_id is not None):
+        raise ValueError("a person's token, and only a person's, names its token family")
     minutes = settings.access_token_minutes if kind == "user" else settings.service_token_minutes
     now = datetime.now(UTC)
     claims = {
@@ -90,22 +114,36 @@ def issue_token(
         "exp": now + timedelta(minutes=minutes),
         "jti": secrets.token_hex(8),
     }
+    if family_id is not None:
+        claims["sid"] = str(family_id)
     return jwt.encode(claims, settings.secret_key, algorithm=_ALGORITHM), minutes * 60
 
 
-def read_token(settings: Settings, token: str) -> TokenClaims | None:
-    """The token's claims, or None when it is malformed, forged or expired."""
+def read_token(
+    settings: Settings, token: str, *, allow_expired: bool = False
+) -> TokenClaims | None:
+    """The token's claims, or None when it is malformed, forged or expired (allow_expired: a
+    correctly signed token past its expiry still reads, for revocation).
+
+    A person's token without a `sid` (issued before sign-ins were revocable) is refused: a
+    token that no revocation could reach must not be honoured."""
     try:
         claims = jwt.decode(
-            token, settings.secret_key, algorithms=[_ALGORITHM], options={"require": ["exp", "sub"]}
+            token,
+            settings.secret_key,
+            algorithms=[_ALGORITHM],
+            options={"require": ["exp", "sub"], "verify_exp": not allow_expired},
         )
         kind = claims.get("kind")
         if kind not in ("user", "service"):
             return None
+        family_id = uuid.UUID(str(claims["sid"])) if kind == "user" else None
         return TokenClaims(
-            subject=uuid.UUID(claims["sub"]),
+            subject=uuid.UUID(str(claims["sub"])),
             kind=kind,
             scopes=frozenset(str(claims.get("scope", "")).split()),
+            family_id=family_id,
+            expires_at=datetime.fromtimestamp(claims["exp"], UTC),
         )
-    except (jwt.PyJWTError, ValueError, TypeError):
+    except (jwt.PyJWTError, ValueError, TypeError, KeyError, OverflowError, OSError):
         return None

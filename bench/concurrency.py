@@ -174,7 +174,9 @@ async def database_fault(*, hung: bool) -> dict[str, str]:
         await server.wait_closed()
     settings = _settings(f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none")
     app = create_app(settings)
-    token, _ = security.issue_token(settings, subject=uuid.uuid4(), kind="user")
+    token, _ = security.issue_token(
+        settings, subject=uuid.uuid4(), kind="user", family_id=uuid.uuid4()
+    )
     headers = {"Authorization": f"Bearer {token}"}
     results = {}
     try:

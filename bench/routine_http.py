@@ -98,8 +98,7 @@ async def _prepare_user(env: dict[str, str]) -> tuple[str, str]:
     from app.models.profiles import ProfileIn
     from app.models.shelf import ShelfItemCreate
     from app.scheduling.inputs import PatchTest
-    from app.security import issue_token
-    from app.services import accounts, profiles, shelf
+    from app.services import accounts, profiles, shelf, tokens
     from app.services.catalog import seed_catalog
     from tests.factories import catalog_product
 
@@ -123,10 +122,10 @@ async def _prepare_user(env: dict[str, str]) -> tuple[str, str]:
                 user=user,
                 data=ShelfItemCreate(product_id=product.id, patch_test=PatchTest.passed),
             )
+        issued = await tokens.sign_in(session, settings, user_id=user.id)
         await session.commit()
     await engine.dispose()
-    token, _ = issue_token(settings, subject=user.id, kind="user")
-    return token, "/v1/me/routine?date=2026-12-01"
+    return issued.access_token, "/v1/me/routine?date=2026-12-01"
 
 
 POSTGRES_ADMIN = os.environ.get(

@@ -11,6 +11,7 @@ from app.models.procedures import ProcedureRecord
 from app.models.profiles import Profile
 from app.models.reminders import CalendarFeed, Reminder, ReminderSettings
 from app.models.shelf import ShelfItem
+from app.models.tokens import RefreshToken, TokenFamily
 
 __all__ = [
     "AuditRecord",
@@ -21,11 +22,13 @@ __all__ = [
     "ProcedureRecord",
     "Product",
     "Profile",
+    "RefreshToken",
     "Reminder",
     "ReminderSettings",
     "RoutineLog",
     "ServiceClient",
     "ShelfItem",
+    "TokenFamily",
     "User",
     "metadata",
 ]

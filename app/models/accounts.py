@@ -62,7 +62,12 @@ class ServiceClient(SQLModel, table=True):
 
 
 class Token(SQLModel):
+    """RFC 6749 5.1. A person's token comes with a refresh token; a machine client's does not
+    (4.4.3): it asks again with its credentials."""
+
     access_token: str
     token_type: str = "bearer"
     expires_in: int
+    refresh_token: str | None = None
+    refresh_expires_in: int | None = None
     scope: str | None = None

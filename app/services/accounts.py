@@ -1,4 +1,5 @@
-"""Accounts: registration, password and client-credential authentication."""
+"""Accounts: registration, who is calling (a person and their sign-in), and checking a
+person's password or a machine client's secret. The token endpoint is app/services/tokens.py."""
 
 from __future__ import annotations
 
@@ -12,25 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from app.config import Settings
-from app.errors import Conflict, RegimenError, Unauthorized
-from app.models.accounts import Role, ServiceClient, Token, User
-from app.rate_limit import AttemptLimiter
-from app.security import hash_password, issue_token, new_client_secret, verify_password
+from app.errors import Conflict, InvalidScope
+from app.models.accounts import Role, ServiceClient, User
+from app.models.tokens import TokenFamily
+from app.security import hash_password, new_client_secret, verify_password
 from app.validation import normalise_email
 
 KNOWN_SCOPES = frozenset({"reminders:read"})
-
-
-class InvalidScope(RegimenError):
-    status_code = 400
-    code = "invalid_scope"
-    title = "Invalid scope"
-
-
-class InvalidTokenRequest(RegimenError):
-    code = "invalid_request"
-    title = "Invalid token request"
 
 
 async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
@@ -48,16 +37,44 @@ class Caller:
 
 
 _users = User.__table__  # type: ignore[attr-defined]
-# one Core statement on the hot path: no ORM entity, identity map or instance to build
-_CALLER = core_select(_users.c.id, _users.c.role, _users.c.plan_revision).where(
-    _users.c.id == bindparam("user_id")
+_families = TokenFamily.__table__  # type: ignore[attr-defined]
+# One Core statement on the hot path: no ORM entity, identity map or instance to build. The
+# sign-in is checked in the same statement (a revoked one finds no row), not in a second query.
+_CALLER = (
+    core_select(_users.c.id, _users.c.role, _users.c.plan_revision)
+    .join(_families, _families.c.user_id == _users.c.id)
+    .where(
+        _users.c.id == bindparam("user_id"),
+        _families.c.id == bindparam("family_id"),
+        _families.c.revoked_at.is_(None),
+    )
 )
 
 
-async def get_caller(session: AsyncSession, user_id: uuid.UUID) -> Caller | None:
+async def get_caller(
+    session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID
+) -> Caller | None:
+    """The person behind a token, or None if the account is gone or the sign-in revoked."""
     connection = await session.connection()
-    row = (await connection.execute(_CALLER, {"user_id": user_id})).first()
+    row = (await connection.execute(_CALLER, {"user_id": user_id, "family_id": family_id})).first()
     return None if row is None else Caller(row[0], row[1], row[2])
+
+
+async def get_signed_in_user(
+    session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID
+) -> User | None:
+    """get_caller's whole row, for the routes that need the entity: one statement as well."""
+    statement = (
+        select(User)
+        .join(TokenFamily, col(TokenFamily.user_id) == col(User.id))
+        .where(
+            col(User.id) == user_id,
+            col(TokenFamily.id) == family_id,
+            col(TokenFamily.revoked_at).is_(None),
+        )
+    )
+    user: User | None = await session.scalar(statement)
+    return user
 
 
 async def get_service_client(session: AsyncSession, client_pk: uuid.UUID) -> ServiceClient | None:
@@ -80,11 +97,11 @@ async def create_user(
     return user
 
 
-async def authenticate(session: AsyncSession, *, email: str, password: str) -> User:
-    """The same failure, at the same cost, for an unknown email and a wrong password."""
+async def authenticate(session: AsyncSession, *, email: str, password: str) -> User | None:
+    """The account, or None: at the same cost for an unknown email and a wrong password."""
     user = await session.scalar(select(User).where(col(User.email) == normalise_email(email)))
-    if not await verify_password(password, user.password_hash if user else None) or user is None:
-        raise Unauthorized("Incorrect email or password", code="invalid_credentials")
+    if not await verify_password(password, user.password_hash if user else None):
+        return None
     return user
 
 
@@ -107,50 +124,12 @@ async def create_service_client(
 
 
 async def authenticate_client(
-    session: AsyncSession, *, client_id: str, client_secret: str, requested: frozenset[str]
-) -> tuple[ServiceClient, frozenset[str]]:
+    session: AsyncSession, *, client_id: str, client_secret: str
+) -> ServiceClient | None:
+    """The client, or None: at the same cost for an unknown client and a wrong secret."""
     client = await session.scalar(
         select(ServiceClient).where(col(ServiceClient.client_id) == client_id)
     )
-    valid = await verify_password(client_secret, client.secret_hash if client else None)
-    if not valid or client is None:
-        raise Unauthorized("Unknown client or wrong secret", code="invalid_client")
-    granted = requested or client.scope_set
-    if not granted <= client.scope_set:
-        raise InvalidScope(
-            f"This client may not request: {' '.join(sorted(granted - client.scope_set))}"
-        )
-    return client, granted
-
-
-async def grant_token(
-    session: AsyncSession,
-    settings: Settings,
-    *,
-    limiter: AttemptLimiter | None = None,
-    grant_type: str,
-    username: str | None = None,
-    password: str | None = None,
-    client_id: str | None = None,
-    client_secret: str | None = None,
-    scope: str = "",
-) -> Token:
-    """OAuth2 token endpoint: the password grant for people, client credentials for machines."""
-    if grant_type == "password":
-        if username is None or password is None:
-            raise InvalidTokenRequest("The password grant needs username and password")
-        if limiter is not None:  # before the hash, so a refused attempt costs nothing
-            await limiter.hit("login:account", normalise_email(username))
-        user = await authenticate(session, email=username, password=password)
-        access, expires_in = issue_token(settings, subject=user.id, kind="user")
-        return Token(access_token=access, expires_in=expires_in)
-    if client_id is None or client_secret is None:
-        raise InvalidTokenRequest("The client_credentials grant needs client_id and client_secret")
-    client, granted = await authenticate_client(
-        session,
-        client_id=client_id,
-        client_secret=client_secret,
-        requested=frozenset(scope.split()),
-    )
-    access, expires_in = issue_token(settings, subject=client.id, kind="service", scopes=granted)
-    return Token(access_token=access, expires_in=expires_in, scope=" ".join(sorted(granted)))
+    if not await verify_password(client_secret, client.secret_hash if client else None):
+        return None
+    return client

@@ -1,5 +1,8 @@
-"""Registration, password and client-credential tokens, and what a token lets you do."""
+"""Registration, password and client-credential tokens, and what a token lets you do.
 
+Refresh tokens, revocation and the RFC 6749 error shapes: tests/api/test_tokens.py."""
+
+import uuid
 import warnings
 from datetime import UTC, datetime, timedelta
 
@@ -52,7 +55,7 @@ async def test_register_validates_email_and_password_length(client):
     assert short.json()["code"] == "validation_error"
 
 
-async def test_unknown_email_and_wrong_password_get_the_same_401(client):
+async def test_unknown_email_and_wrong_password_get_the_same_invalid_grant(client):
     person = await create_person(client)
     wrong = await client.post(
         "/v1/auth/token",
@@ -62,12 +65,15 @@ async def test_unknown_email_and_wrong_password_get_the_same_401(client):
         "/v1/auth/token",
         data={"grant_type": "password", "username": unique_email(), "password": PASSWORD},
     )
-    assert wrong.status_code == unknown.status_code == 401
+    # RFC 6749 5.2: a wrong resource owner password is invalid_grant, a 400
+    assert wrong.status_code == unknown.status_code == 400
     assert wrong.json() == unknown.json()
-    assert wrong.headers["www-authenticate"] == "Bearer"
+    assert wrong.json()["error"] == "invalid_grant"
+    assert wrong.headers["content-type"] == "application/json"
+    assert "www-authenticate" not in wrong.headers
 
 
-async def test_password_token_carries_an_expiry(client):
+async def test_password_token_carries_an_expiry_its_sign_in_and_a_refresh_token(client):
     person = await create_person(client)
     response = await client.post(
         "/v1/auth/token",
@@ -76,28 +82,42 @@ async def test_password_token_carries_an_expiry(client):
     body = response.json()
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 3600
+    assert len(body["refresh_token"]) >= 43  # 32 random bytes, base64url
+    assert body["refresh_expires_in"] == 30 * 24 * 3600
+    assert "scope" not in body
     claims = jwt.decode(body["access_token"], TEST_SECRET, algorithms=["HS256"])
     assert claims["sub"] == str(person.id)
     assert claims["exp"] > claims["iat"]
+    assert uuid.UUID(claims["sid"])
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["pragma"] == "no-cache"
 
 
 async def test_expired_and_forged_tokens_are_refused(client):
     person = await create_person(client)
+    # a live sign-in's id, so that each token below is refused for its own fault alone
+    sid = jwt.decode(person.token, TEST_SECRET, algorithms=["HS256"])["sid"]
     now = datetime.now(UTC)
     expired = jwt.encode(
         {
             "sub": str(person.id),
             "kind": "user",
+            "sid": sid,
             "iat": now - timedelta(hours=2),
             "exp": now - timedelta(hours=1),
         },
         TEST_SECRET,
     )
     forged = jwt.encode(
-        {"sub": str(person.id), "kind": "user", "exp": now + timedelta(hours=1)},
+        {"sub": str(person.id), "kind": "user", "sid": sid, "exp": now + timedelta(hours=1)},
         "another-secret-that-is-at-least-32-bytes",
     )
-    for token in (expired, forged, "not.a.jwt"):
+    # signed with the right key, but from before sign-ins were revocable: no `sid`
+    unrevocable = jwt.encode(
+        {"sub": str(person.id), "kind": "user", "iat": now, "exp": now + timedelta(hours=1)},
+        TEST_SECRET,
+    )
+    for token in (expired, forged, unrevocable, "not.a.jwt"):
         response = await client.get("/v1/me/profile", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401
         assert response.json()["code"] == "invalid_token"
@@ -123,8 +143,10 @@ async def test_client_credentials_grant_gives_a_scoped_service_token(client, ses
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["scope"] == "reminders:read"
+    assert "refresh_token" not in body  # RFC 6749 4.4.3
     claims = jwt.decode(body["access_token"], TEST_SECRET, algorithms=["HS256"])
     assert claims["kind"] == "service"
+    assert "sid" not in claims
     # a service token is not a person: user routes refuse it
     me = await client.get(
         "/v1/me/profile", headers={"Authorization": f"Bearer {body['access_token']}"}
@@ -155,17 +177,19 @@ async def test_client_credentials_refuse_wrong_secret_and_ungranted_scope(client
         },
     )
     assert wrong.status_code == 401
-    assert wrong.json()["code"] == "invalid_client"
+    assert wrong.json()["error"] == "invalid_client"
+    assert wrong.headers["www-authenticate"] == 'Basic realm="regimen"'
     assert greedy.status_code == 400
-    assert greedy.json()["code"] == "invalid_scope"
+    assert greedy.json()["error"] == "invalid_scope"
 
 
 async def test_token_request_without_credentials_is_a_clear_error(client):
     missing = await client.post("/v1/auth/token", data={"grant_type": "password"})
     unsupported = await client.post("/v1/auth/token", data={"grant_type": "implicit"})
     assert missing.status_code == 400
-    assert missing.json()["code"] == "invalid_request"
-    assert unsupported.status_code == 422
+    assert missing.json()["error"] == "invalid_request"
+    assert unsupported.status_code == 400
+    assert unsupported.json()["error"] == "unsupported_grant_type"
 
 
 async def test_staff_roles_come_from_the_cli_path(client, session):
@@ -192,10 +216,17 @@ async def test_a_token_signed_with_the_public_placeholder_key_is_refused(
     )
     app.state.engine, app.state.sessionmaker = engine, sessionmaker
     now = datetime.now(UTC)
+    sid = jwt.decode(person.token, TEST_SECRET, algorithms=["HS256"])["sid"]
     with warnings.catch_warnings():  # the placeholder is short, which is the point
         warnings.simplefilter("ignore")
         forged = jwt.encode(
-            {"sub": str(person.id), "kind": "user", "iat": now, "exp": now + timedelta(minutes=5)},
+            {
+                "sub": str(person.id),
+                "kind": "user",
+                "sid": sid,
+                "iat": now,
+                "exp": now + timedelta(minutes=5),
+            },
             PLACEHOLDER_SECRET,
             algorithm="HS256",
         )

@@ -29,7 +29,9 @@ def _settings(url: str, **timeouts: Any) -> Settings:
 
 async def _serve(settings: Settings) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
     app = create_app(settings)
-    token, _ = security.issue_token(settings, subject=uuid.uuid4(), kind="user")
+    token, _ = security.issue_token(
+        settings, subject=uuid.uuid4(), kind="user", family_id=uuid.uuid4()
+    )
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://regimen.test") as client:
@@ -107,11 +109,11 @@ async def test_a_statement_past_the_statement_timeout_is_a_503(monkeypatch):
     require_postgres()
     settings = _settings(POSTGRES_URL, database_statement_timeout_s=0.3)
 
-    async def slow_lookup(session: Any, _user_id: uuid.UUID) -> None:
+    async def slow_lookup(session: Any, **_ids: uuid.UUID) -> None:
         await session.execute(text("SELECT pg_sleep(5)"))
 
     # the ORM lookup (CurrentUser) and the hot reads' Core one (CurrentCaller)
-    monkeypatch.setattr(accounts, "get_user", slow_lookup)
+    monkeypatch.setattr(accounts, "get_signed_in_user", slow_lookup)
     monkeypatch.setattr(accounts, "get_caller", slow_lookup)
     async for client, headers in _serve(settings):
         started = time.perf_counter()

@@ -51,6 +51,8 @@ class Case:
     params: dict[str, str] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     expect: int = 422
+    # the OAuth2 endpoints answer RFC 6749 5.2 errors: application/json, invalid_request
+    media: str = "application/problem+json"
 
 
 def _token(**form: str) -> dict[str, str]:
@@ -59,6 +61,10 @@ def _token(**form: str) -> dict[str, str]:
 
 def _client_grant(**form: str) -> dict[str, str]:
     return {"grant_type": "client_credentials", "client_id": "svc", "client_secret": "s"} | form
+
+
+def _oauth(path: str, **form: str) -> Case:
+    return Case("POST", path, "anon", data=form, expect=400, media="application/json")
 
 
 PRODUCT = {"name": "Hostile Serum", "category": "serum"}
@@ -73,13 +79,13 @@ CASES: dict[str, Case] = {
     "register.password": Case(
         "POST", "/v1/auth/register", "anon", {"email": "b@example.com", "password": NUL + "123"}
     ),  # noqa: E501
-    "token.username": Case("POST", "/v1/auth/token", "anon", data=_token(username=NUL)),
-    "token.password": Case("POST", "/v1/auth/token", "anon", data=_token(password=NUL)),
-    "token.client_id": Case("POST", "/v1/auth/token", "anon", data=_client_grant(client_id=NUL)),
-    "token.client_secret": Case(
-        "POST", "/v1/auth/token", "anon", data=_client_grant(client_secret=NUL)
-    ),  # noqa: E501
-    "token.scope": Case("POST", "/v1/auth/token", "anon", data=_client_grant(scope=NUL)),
+    "token.username": _oauth("/v1/auth/token", **_token(username=NUL)),
+    "token.password": _oauth("/v1/auth/token", **_token(password=NUL)),
+    "token.client_id": _oauth("/v1/auth/token", **_client_grant(client_id=NUL)),
+    "token.client_secret": _oauth("/v1/auth/token", **_client_grant(client_secret=NUL)),
+    "token.scope": _oauth("/v1/auth/token", **_client_grant(scope=NUL)),
+    "token.refresh_token": _oauth("/v1/auth/token", grant_type="refresh_token", refresh_token=NUL),
+    "token.grant_type": _oauth("/v1/auth/token", grant_type="pass\x00word"),
     "profile.oral_medications": Case("PUT", "/v1/me/profile", json={"oral_medications": [NUL]}),
     "profile.avoid_ingredients": Case("PUT", "/v1/me/profile", json={"avoid_ingredients": [NUL]}),
     "profile.timezone": Case("PUT", "/v1/me/profile", json={"timezone": "Europe/\x00London"}),
@@ -350,11 +356,13 @@ async def test_hostile_input_is_a_4xx_problem_never_a_5xx(client, world, name):
         kwargs["data"] = case.data
     response = await client.request(case.method, _fill(case.path, fill), **kwargs)
     assert response.status_code < 500, response.text
-    assert response.headers["content-type"] == "application/problem+json", response.text
+    assert response.headers["content-type"] == case.media, response.text
     if case.expect:
         assert response.status_code == case.expect, response.text
     body = response.json()
     assert body["status"] == response.status_code
+    if case.media == "application/json":
+        assert body["error"] == "invalid_request", body
     if response.status_code == 422:
         assert body["code"] in ("validation_error", "invalid_cursor", "invalid_instant"), body
 

@@ -69,7 +69,7 @@ async def test_login_attempts_per_account_are_limited_with_retry_after(client, m
             "/v1/auth/token",
             data={"grant_type": "password", "username": other.email, "password": PASSWORD},
         )
-    assert statuses == [401, 401, 401]
+    assert statuses == [400, 400, 400]  # invalid_grant (RFC 6749 5.2)
     assert refused.status_code == 429
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["code"] == "rate_limited"
@@ -141,8 +141,8 @@ async def test_limits_are_shared_through_redis(client, make_client):
     first = make_client(settings)
     second = make_client(settings.model_copy())
     async with first, second:
-        assert (await first.post("/v1/auth/token", data=_wrong(victim.email))).status_code == 401
-        assert (await second.post("/v1/auth/token", data=_wrong(victim.email))).status_code == 401
+        assert (await first.post("/v1/auth/token", data=_wrong(victim.email))).status_code == 400
+        assert (await second.post("/v1/auth/token", data=_wrong(victim.email))).status_code == 400
         refused = await first.post("/v1/auth/token", data=_wrong(victim.email))
         refused_too = await second.post("/v1/auth/token", data=_wrong(victim.email))
     assert refused.status_code == refused_too.status_code == 429

@@ -154,3 +154,20 @@ async def test_another_process_plan_change_and_account_removal_apply_at_once(ser
             path, headers={**person.headers, "If-None-Match": after.headers["etag"]}
         )
         assert refused.status_code == 401, path
+
+
+async def test_a_revoked_sign_in_is_refused_on_the_next_cached_read_in_one_statement(served):
+    client, engine = served
+    person = await _person_with_cleanser(client, engine)
+    first = await client.get(URL, headers=person.headers)
+    assert first.status_code == 200
+    revoked = await client.post("/v1/auth/revoke", data={"token": person.token})
+    assert revoked.status_code == 200
+    for path in (URL, "/v1/me/profile", "/v1/me/shelf"):
+        with counted(engine) as statements:
+            refused = await client.get(
+                path, headers={**person.headers, "If-None-Match": first.headers["etag"]}
+            )
+        assert refused.status_code == 401, path
+        assert refused.json()["code"] == "invalid_token"
+        assert len(statements) == 1, (path, statements)  # the sign-in is checked in the same one
