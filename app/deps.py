@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,11 +13,12 @@ from app.config import Settings
 from app.db import get_read_session, get_session
 from app.errors import Forbidden, PreconditionRequired, Unauthorized
 from app.models.accounts import Role, ServiceClient, User
+from app.models.devices import DEVICE_ID_PATTERN, MAX_DEVICE_ID, Device, DeviceIdText
 from app.models.overrides import PlanOverride
 from app.models.shelf import ShelfItem
 from app.rate_limit import AttemptLimiter
 from app.security import TokenClaims, read_token
-from app.services import accounts, care_team, overrides, shelf
+from app.services import accounts, care_team, devices, overrides, shelf
 from app.services.accounts import Caller
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -143,6 +144,24 @@ async def _owned_shelf_item(
 
 
 OwnedShelfItem = Annotated[ShelfItem, Depends(_owned_shelf_item)]
+
+DeviceId = Annotated[
+    DeviceIdText,
+    Path(
+        min_length=1,
+        max_length=MAX_DEVICE_ID,
+        pattern=DEVICE_ID_PATTERN,
+        description="The app's own id for this install: 1-128 of A-Z a-z 0-9 . _ : -",
+        examples=["5E1F6A5C-7B8D-4C2E-9A0B-3D4E5F607182"],
+    ),
+]
+
+
+async def _owned_device(device_id: DeviceId, user: CurrentUser, session: SessionDep) -> Device:
+    return await devices.get_owned_device(session, user_id=user.id, device_id=device_id)
+
+
+OwnedDevice = Annotated[Device, Depends(_owned_device)]
 
 
 async def _linked_patient(
