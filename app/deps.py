@@ -7,13 +7,14 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Path, Request
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import AfterValidator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import get_read_session, get_session
 from app.errors import Forbidden, PreconditionRequired, Unauthorized
 from app.models.accounts import Role, ServiceClient, User
-from app.models.devices import DEVICE_ID_PATTERN, MAX_DEVICE_ID, Device, DeviceIdText
+from app.models.devices import DEVICE_ID_PATTERN, MAX_DEVICE_ID, Device, not_a_dot_segment
 from app.models.overrides import PlanOverride
 from app.models.shelf import ShelfItem
 from app.rate_limit import AttemptLimiter
@@ -145,8 +146,9 @@ async def _owned_shelf_item(
 
 OwnedShelfItem = Annotated[ShelfItem, Depends(_owned_shelf_item)]
 
+# Path first, then the validator: so the pattern stays in the OpenAPI document
 DeviceId = Annotated[
-    DeviceIdText,
+    str,
     Path(
         min_length=1,
         max_length=MAX_DEVICE_ID,
@@ -154,6 +156,7 @@ DeviceId = Annotated[
         description="The app's own id for this install: 1-128 of A-Z a-z 0-9 . _ : -",
         examples=["5E1F6A5C-7B8D-4C2E-9A0B-3D4E5F607182"],
     ),
+    AfterValidator(not_a_dot_segment),
 ]
 
 

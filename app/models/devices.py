@@ -38,7 +38,8 @@ class Platform(StrEnum):
     web = "web"
 
 
-def _not_a_dot_segment(value: str) -> str:
+def not_a_dot_segment(value: str) -> str:
+    """A device id (with DEVICE_ID_PATTERN, on the path parameter) that a URL can carry."""
     # URL libraries collapse "." and ".." (RFC 3986 5.2.4): such a device could never be deleted
     if value in (".", ".."):
         raise ValueError("must not be '.' or '..'")
@@ -57,9 +58,6 @@ def _not_blank(value: str) -> str:
     return value
 
 
-DeviceIdText = Annotated[str, AfterValidator(_not_a_dot_segment)]
-"""A client-chosen device id: 1-128 of A-Z a-z 0-9 . _ : - (the path parameter adds the length
-and the pattern)."""
 # the length first, on the plain string, so that a long value is told its limit in characters
 Locale = Annotated[
     str,

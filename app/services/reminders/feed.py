@@ -15,6 +15,11 @@ Leases
     "database is locked", so run one scheduler against SQLite (the development database).
     `ack` completes a row for the worker that holds (or last held) its lease; an unacked lease
     expires and the row is handed out again.
+
+Where to send
+    Every item of a page or a claim carries its user's devices (`devices`: device id, platform,
+    push token, locale), read for all of the page's users in one more query
+    (app/services/devices.py, `push_targets`), so a scheduler needs no second lookup.
 """
 
 from __future__ import annotations
