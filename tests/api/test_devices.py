@@ -5,7 +5,11 @@ one install only; at most 20 devices a person; bad input is a 422 and stores not
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, select
+from sqlmodel import col
 
+from app.models.accounts import User
+from app.models.devices import Device
 from tests.factories import create_person, freeze_clock, scheduler_headers
 
 T0 = datetime(2026, 11, 30, 8, 0, 0, 123456, tzinfo=UTC)
@@ -285,3 +289,13 @@ async def test_device_routes_are_for_people(client, session):
         )
         assert (forged.status_code, forged.json()["code"]) == (401, "invalid_token"), path
     assert [d["push_token"] for d in await listed(client, person)] == [IOS_TOKEN]
+
+
+async def test_an_erased_account_takes_its_devices_with_it(client, session):
+    person = await create_person(client)
+    other = await create_person(client)
+    await put(client, person, "phone", platform="ios", push_token=IOS_TOKEN)
+    await put(client, other, "phone", platform="android", push_token=FCM_TOKEN)
+    await session.execute(delete(User).where(col(User.id) == person.id))
+    left = await session.scalars(select(Device.push_token))
+    assert list(left) == [FCM_TOKEN]
