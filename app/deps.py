@@ -7,19 +7,21 @@ import uuid
 from typing import Annotated, Any, TypeVar
 from urllib.parse import unquote_plus
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import AfterValidator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.db import get_read_session, get_session
 from app.errors import Forbidden, InvalidClient, PreconditionRequired, Unauthorized
 from app.models.accounts import Role, ServiceClient, User
+from app.models.devices import DEVICE_ID_PATTERN, MAX_DEVICE_ID, Device, not_a_dot_segment
 from app.models.overrides import PlanOverride
 from app.models.shelf import ShelfItem
 from app.rate_limit import AttemptLimiter
 from app.security import TokenClaims, read_token
-from app.services import accounts, care_team, overrides, shelf
+from app.services import accounts, care_team, devices, overrides, shelf
 from app.services.accounts import Caller
 from app.services.tokens import ClientCredentials
 from app.validation import clean_text
@@ -191,6 +193,26 @@ async def _owned_shelf_item(
 
 
 OwnedShelfItem = Annotated[ShelfItem, Depends(_owned_shelf_item)]
+
+# Path first, then the validator: so the pattern stays in the OpenAPI document
+DeviceId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=MAX_DEVICE_ID,
+        pattern=DEVICE_ID_PATTERN,
+        description="The app's own id for this install: 1-128 of A-Z a-z 0-9 . _ : -",
+        examples=["5E1F6A5C-7B8D-4C2E-9A0B-3D4E5F607182"],
+    ),
+    AfterValidator(not_a_dot_segment),
+]
+
+
+async def _owned_device(device_id: DeviceId, user: CurrentUser, session: SessionDep) -> Device:
+    return await devices.get_owned_device(session, user_id=user.id, device_id=device_id)
+
+
+OwnedDevice = Annotated[Device, Depends(_owned_device)]
 
 
 async def _linked_patient(

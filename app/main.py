@@ -18,6 +18,7 @@ from app.routers import (
     auth,
     calendar,
     care_team,
+    devices,
     health,
     patients,
     procedures,
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         procedures,
         reminder_settings,
         reminder_feed,
+        devices,
         calendar,
     ):
         app.include_router(module.router)

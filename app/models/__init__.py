@@ -5,6 +5,7 @@ from app.models.audit import AuditRecord
 from app.models.base import metadata
 from app.models.care_team import CareInvite, CareLink
 from app.models.catalog import Product
+from app.models.devices import Device
 from app.models.logs import RoutineLog
 from app.models.overrides import PlanOverride
 from app.models.procedures import ProcedureRecord
@@ -18,6 +19,7 @@ __all__ = [
     "CalendarFeed",
     "CareInvite",
     "CareLink",
+    "Device",
     "PlanOverride",
     "ProcedureRecord",
     "Product",

@@ -16,6 +16,7 @@ from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, created_at_field, utcnow
+from app.models.devices import PushTarget
 from app.models.profiles import LocalTime
 from app.scheduling.inputs import Slot
 from app.validation import StrictFlag, Text
@@ -123,7 +124,9 @@ class Reminder(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
-class ReminderOut(BaseModel):
+class ReminderFields(BaseModel):
+    """A reminder's stored fields, as the feed and claims read them (plain columns)."""
+
     id: uuid.UUID
     user_id: uuid.UUID
     kind: ReminderKind = ReminderKind.routine
@@ -135,6 +138,12 @@ class ReminderOut(BaseModel):
     title: str
     body: str
     status: ReminderStatus
+
+
+class ReminderOut(ReminderFields):
+    devices: list[PushTarget] = Field(
+        description="Where to send it: every device its user has registered (empty: none yet)"
+    )
 
 
 class ReminderPage(BaseModel):

@@ -68,6 +68,7 @@ def _oauth(path: str, **form: str) -> Case:
 
 
 PRODUCT = {"name": "Hostile Serum", "category": "serum"}
+DEVICE = {"platform": "ios", "push_token": "apns-token"}
 OVERRIDE = {"action": "remove", "product_id": "{product_id}", "reason": "why"}
 FAR = "9999-12-31"
 
@@ -95,6 +96,16 @@ CASES: dict[str, Case] = {
     ),  # noqa: E501
     "shelf.batch": Case("POST", "/v1/me/shelf", json={"product_id": "{product_id}", "batch": NUL}),
     "shelf_patch.batch": Case("PATCH", "/v1/me/shelf/{item_id}", json={"batch": NUL}),
+    "device.push_token": Case("PUT", "/v1/me/devices/phone", json=DEVICE | {"push_token": NUL}),
+    "device.push_token_surrogate": Case(
+        "PUT", "/v1/me/devices/phone", json=DEVICE | {"push_token": "x\ud800"}
+    ),
+    "device.locale": Case("PUT", "/v1/me/devices/phone", json=DEVICE | {"locale": "en\x00"}),
+    "device.app_version": Case("PUT", "/v1/me/devices/phone", json=DEVICE | {"app_version": NUL}),
+    "device.platform": Case("PUT", "/v1/me/devices/phone", json=DEVICE | {"platform": 1}),
+    "device.device_id": Case("PUT", "/v1/me/devices/bad%00id", json=DEVICE),
+    "device_get.device_id": Case("GET", "/v1/me/devices/bad%00id"),
+    "device_delete.device_id": Case("DELETE", "/v1/me/devices/bad%1Bid"),
     "log.note": Case(
         "POST", "/v1/me/logs", json={"date": str(TODAY), "slot": "am", "done": True, "note": NUL}
     ),  # noqa: E501

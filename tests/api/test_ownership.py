@@ -20,6 +20,8 @@ ID_ROUTES = {
     "PATCH /v1/me/shelf/{item_id}",
     "DELETE /v1/me/shelf/{item_id}",
     "DELETE /v1/me/procedures/{procedure_id}",
+    "GET /v1/me/devices/{device_id}",
+    "DELETE /v1/me/devices/{device_id}",
 }
 # id routes covered by their own access-matrix tests (dermatologists, reminders)
 OTHER_ID_ROUTES: set[str] = {
@@ -38,6 +40,9 @@ OTHER_ID_ROUTES: set[str] = {
     # tests/api/reminders/test_feed.py: scheduler-only (a person gets 403), and only the worker
     # holding the lease may ack (test_ack_by_another_worker_or_before_a_claim_is_refused)
     "POST /v1/reminders/{reminder_id}/ack",
+    # tests/api/test_devices.py::test_another_users_device_id_is_invisible: a device id is
+    # private to its user, so another user's PUT of it registers a device of their own
+    "PUT /v1/me/devices/{device_id}",
 }
 
 
@@ -54,6 +59,12 @@ async def test_another_user_gets_404_on_every_id_route(client, session):
         json={"kind": "ipl", "on": str(datetime.now(UTC).date())},
         headers=owner.headers,
     )
+    device = await client.put(
+        "/v1/me/devices/owners-phone",
+        json={"platform": "ios", "push_token": "owners-token"},
+        headers=owner.headers,
+    )
+    assert device.status_code == 201, device.text
     calls = {
         "GET /v1/products/{product_id}": ("GET", f"/v1/products/{private.json()['id']}", None),
         "PATCH /v1/me/shelf/{item_id}": ("PATCH", f"/v1/me/shelf/{item['id']}", {"batch": "x"}),
@@ -63,6 +74,8 @@ async def test_another_user_gets_404_on_every_id_route(client, session):
             f"/v1/me/procedures/{procedure.json()['id']}",
             None,
         ),
+        "GET /v1/me/devices/{device_id}": ("GET", "/v1/me/devices/owners-phone", None),
+        "DELETE /v1/me/devices/{device_id}": ("DELETE", "/v1/me/devices/owners-phone", None),
     }
     assert set(calls) == ID_ROUTES
     for name, (method, url, body) in calls.items():
@@ -74,3 +87,5 @@ async def test_another_user_gets_404_on_every_id_route(client, session):
     ).status_code == 200
     shelf = (await client.get("/v1/me/shelf", headers=owner.headers)).json()["items"]
     assert [(i["id"], i["batch"]) for i in shelf] == [(item["id"], None)]
+    devices = (await client.get("/v1/me/devices", headers=owner.headers)).json()["items"]
+    assert [d["device_id"] for d in devices] == ["owners-phone"]

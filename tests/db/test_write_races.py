@@ -227,3 +227,126 @@ async def test_a_writer_that_waits_too_long_for_its_turn_is_a_503(
     assert read.status_code == 200
     again = await client.put("/v1/me/profile", json={"timezone": "UTC"}, headers=person.headers)
     assert again.status_code == 201
+
+
+async def _devices(client: httpx.AsyncClient, person: Person) -> list[dict[str, str]]:
+    response = await client.get("/v1/me/devices", headers=person.headers)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, str]] = response.json()["items"]
+    return items
+
+
+async def test_racing_registrations_of_one_device_make_one_row(racing_client):
+    """An app that registers on every launch and on every token refresh at once: one device is
+    created, every other PUT replaces it; none fails on the unique (user, device id)."""
+    client = racing_client
+    person = await create_person(client)
+    for round_ in range(3):
+        responses = await asyncio.gather(
+            *(
+                client.put(
+                    f"/v1/me/devices/phone-{round_}",
+                    json={"platform": "ios", "push_token": f"token-{round_}-{n % 3}"},
+                    headers=person.headers,
+                )
+                for n in range(RACERS)
+            )
+        )
+        assert statuses(responses) == {201: 1, 200: RACERS - 1}, [r.text for r in responses]
+        # each PUT moved its token onto phone-{round_}; earlier phones keep none of these tokens
+        assert len(await _devices(client, person)) == round_ + 1
+
+
+async def test_racing_registrations_of_one_token_leave_one_holder(racing_client):
+    """One phone passed between accounts faster than anyone would: every registration
+    succeeds, and exactly one device holds the token afterwards (the last one to commit)."""
+    client = racing_client
+    people = [await create_person(client) for _ in range(RACERS // 2)]
+    responses = await asyncio.gather(
+        *(
+            client.put(
+                f"/v1/me/devices/d{n}",
+                json={"platform": "android", "push_token": "one-phone"},
+                headers=person.headers,
+            )
+            for person in people
+            for n in range(2)
+        )
+    )
+    assert statuses(responses) == {201: RACERS}, [r.text for r in responses]
+    holders = [device for person in people for device in await _devices(client, person)]
+    assert [device["push_token"] for device in holders] == ["one-phone"]
+
+
+async def test_racing_token_swaps_do_not_deadlock(racing_client):
+    """A's device moves to B's token while B's moves to A's: each waits for the other's token,
+    in one fixed order, so neither deadlocks; both end with the other's old token."""
+    client = racing_client
+    a, b = await create_person(client), await create_person(client)
+    for round_ in range(5):
+        first, second = f"t{round_}-a", f"t{round_}-b"
+        for person, token in ((a, first), (b, second)):
+            response = await client.put(
+                "/v1/me/devices/d",
+                json={"platform": "web", "push_token": token},
+                headers=person.headers,
+            )
+            assert response.status_code in (200, 201), response.text
+        swapped = await asyncio.gather(
+            client.put(
+                "/v1/me/devices/d",
+                json={"platform": "web", "push_token": second},
+                headers=a.headers,
+            ),
+            client.put(
+                "/v1/me/devices/d", json={"platform": "web", "push_token": first}, headers=b.headers
+            ),
+        )
+        assert {r.status_code for r in swapped} <= {200, 201}, [r.text for r in swapped]
+        assert [d["push_token"] for d in await _devices(client, a)] == [second]
+        assert [d["push_token"] for d in await _devices(client, b)] == [first]
+
+
+async def test_racing_registrations_never_pass_the_device_cap(racing_client):
+    client = racing_client
+    person = await create_person(client)
+    for n in range(15):
+        response = await client.put(
+            f"/v1/me/devices/old{n}",
+            json={"platform": "web", "push_token": f"old-{n}"},
+            headers=person.headers,
+        )
+        assert response.status_code == 201, response.text
+    responses = await asyncio.gather(
+        *(
+            client.put(
+                f"/v1/me/devices/new{n}",
+                json={"platform": "web", "push_token": f"new-{n}"},
+                headers=person.headers,
+            )
+            for n in range(10)
+        )
+    )
+    assert statuses(responses) == {201: 5, 409: 5}, [r.text for r in responses]
+    assert {r.json()["code"] for r in responses if r.status_code == 409} == {"too_many_devices"}
+    assert len(await _devices(client, person)) == 20
+
+
+async def test_racing_deletes_and_registrations_of_one_device(racing_client):
+    client = racing_client
+    person = await create_person(client)
+    url = "/v1/me/devices/flaky"
+    body = {"platform": "ios", "push_token": "flaky-token"}
+    assert (await client.put(url, json=body, headers=person.headers)).status_code == 201
+    responses = await asyncio.gather(
+        *(
+            client.delete(url, headers=person.headers)
+            if n % 2
+            else client.put(url, json=body, headers=person.headers)
+            for n in range(RACERS)
+        )
+    )
+    assert set(statuses(responses)) <= {200, 201, 204, 404}, [r.text for r in responses]
+    assert statuses(responses)[204] >= 1
+    left = await _devices(client, person)
+    assert len(left) <= 1

@@ -15,6 +15,11 @@ Leases
     "database is locked", so run one scheduler against SQLite (the development database).
     `ack` completes a row for the worker that holds (or last held) its lease; an unacked lease
     expires and the row is handed out again.
+
+Where to send
+    Every item of a page or a claim carries its user's devices (`devices`: device id, platform,
+    push token, locale), read for all of the page's users in one more query
+    (app/services/devices.py, `push_targets`), so a scheduler needs no second lookup.
 """
 
 from __future__ import annotations
@@ -36,12 +41,14 @@ from app.models.reminders import (
     ClaimedReminder,
     ClaimOut,
     Reminder,
+    ReminderFields,
     ReminderKind,
     ReminderOut,
     ReminderPage,
     ReminderStatus,
 )
 from app.pagination import decode_cursor, encode_cursor
+from app.services import devices
 
 # A claim also hands out rows due this soon, so a worker polling every minute sends on time.
 CLAIM_AHEAD = timedelta(minutes=2)
@@ -53,7 +60,7 @@ MAX_WINDOW = timedelta(hours=24)
 
 # Feed and claim read plain columns, not entities: a full page costs a fraction of a millisecond
 # in Python, so their latency stays that of the index range scan.
-_OUT_COLUMNS = tuple(col(getattr(Reminder, name)) for name in ReminderOut.model_fields)
+_OUT_COLUMNS = tuple(col(getattr(Reminder, name)) for name in ReminderFields.model_fields)
 
 
 def _records(result: Result[Any]) -> list[dict[str, Any]]:
@@ -117,7 +124,11 @@ async def due_page(
     if kinds:
         query = query.where(col(Reminder.kind).in_([kind.value for kind in kinds]))
     rows = _records(await session.execute(query))
-    items = [ReminderOut.model_validate(row) for row in rows[:limit]]
+    page = rows[:limit]
+    targets = await devices.push_targets(session, user_ids=(row["user_id"] for row in page))
+    items = [
+        ReminderOut.model_validate({**row, "devices": targets[row["user_id"]]}) for row in page
+    ]
     last = items[-1] if len(rows) > limit else None
     next_cursor = encode_cursor([last.due_at.isoformat(), str(last.id)]) if last else None
     return ReminderPage(items=items, next_cursor=next_cursor)
@@ -175,9 +186,18 @@ async def claim(
         .returning(*_OUT_COLUMNS, col(Reminder.attempts))
         .execution_options(synchronize_session=False)
     )
+    rows = _records(leased)
+    targets = await devices.push_targets(session, user_ids=(row["user_id"] for row in rows))
     items = [
-        ClaimedReminder.model_validate({**row, "lease_until": until, "attempt": row["attempts"]})
-        for row in _records(leased)
+        ClaimedReminder.model_validate(
+            {
+                **row,
+                "lease_until": until,
+                "attempt": row["attempts"],
+                "devices": targets[row["user_id"]],
+            }
+        )
+        for row in rows
     ]
     items.sort(key=lambda item: (item.due_at, str(item.id)))
     return ClaimOut(items=items, lease_until=until)

@@ -54,6 +54,7 @@ async def test_due_feed_lists_the_same_routine_the_app_shows(client, session, sc
         "title": f"Morning routine: {len(day['am']['steps'])} steps",
         "body": am["body"],
         "status": "pending",
+        "devices": [],  # none registered (tests/api/reminders/test_feed_devices.py)
     }
     names = [step["product"]["name"] for step in day["am"]["steps"]]
     assert am["body"].startswith(f"1. {names[0]}")
