@@ -128,6 +128,8 @@ def _rehash(row, prev_hash):
         reason=row["reason"],
         prev_hash=prev_hash,
         hash="",
+        payload_digest=row["payload_digest"],
+        payload_nonce=row["payload_nonce"],
     )
     return audit.record_hash(record)
 
