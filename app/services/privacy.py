@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app import clock
-from app.errors import Forbidden
+from app.errors import Conflict, Forbidden, Unauthorized
 from app.models import metadata
 from app.models.accounts import User
 from app.models.audit import AuditAction, AuditRecord, AuditRecordPublic
@@ -160,14 +160,24 @@ async def delete_account(
 ) -> None:
     """Erase the account and everything keyed by it, after the password is entered again."""
     await _check_password(user, password, limiter)
-    # lock the person's row first (PostgreSQL; SQLite writers already take turns): a request of
-    # theirs still running finishes before the deletes read, and one arriving later waits and
-    # then fails its foreign key instead of leaving a row behind
-    await session.execute(select(col(User.id)).where(col(User.id) == user.id).with_for_update())
+    # On PostgreSQL (SQLite writers already take turns): first the chains this erasure writes
+    # to, in one order, as every other chain writer takes its one chain before touching rows;
+    # then the person's row, so that a request of theirs still running finishes before the
+    # deletes read, and one arriving later waits and then fails its foreign key (a 409) instead
+    # of leaving a row behind.
     patients = await _patients_shaped_by(session, user.id)
-    # chain locks in one order (their own among them), so two erasures never wait on each other
     for chain in sorted(patients | {user.id}):
         await audit.lock_chain(session, patient_id=chain)
+    locked = await session.scalar(
+        select(col(User.id)).where(col(User.id) == user.id).with_for_update()
+    )
+    if locked is None:  # erased by a request that held the locks first
+        raise Unauthorized("The account behind this token no longer exists", code="invalid_token")
+    if await _patients_shaped_by(session, user.id) - patients:
+        # a link or an order of theirs committed in between: their chain is not locked
+        raise Conflict(
+            "The account changed while it was being deleted; retry", code="concurrent_update"
+        )
     await _end_links_as_dermatologist(session, user=user, patients=patients)
     await audit.erase_chain(session, patient_id=user.id, actor=user)
     for name, column in NULLED:
