@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -72,6 +72,11 @@ class LruCache(Generic[K, V]):
         self._entries.move_to_end(key)
         if len(self._entries) > self._size:
             self._entries.popitem(last=False)
+
+    def discard_where(self, stale: Callable[[K], bool]) -> None:
+        """Drop every entry whose key `stale` picks (an erased user's, for instance)."""
+        for key in [key for key in self._entries if stale(key)]:
+            del self._entries[key]
 
 
 def _listed(header: str) -> list[str]:

@@ -15,6 +15,7 @@ from app.db import create_sessionmaker, engine_from_settings
 from app.observability import Metrics, ObservabilityMiddleware, configure_logging
 from app.rate_limit import AttemptLimiter
 from app.routers import (
+    account,
     auth,
     calendar,
     care_team,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     for module in (
         health,
         auth,
+        account,
         profile,
         products,
         shelf,

@@ -4,6 +4,12 @@ Each record's `hash` is SHA-256 over a canonical JSON of its own fields and `pre
 the patient's previous record, or 64 zeros for the first), so altering or removing a record breaks
 the chain at that point. The unique (patient_id, seq) makes a racing append fail instead of forking
 the chain.
+
+The personal part of a record (actor_email, before, after, reason) enters the hash only through
+`payload_digest`, a SHA-256 of it and a random `payload_nonce`: erasing a person (GDPR Art. 17)
+blanks the payload and the nonce and keeps the digest, so the chain still verifies and the digest
+cannot be used to confirm a guess at what was erased. Records written before migration 0014 have
+no digest (their hash covers the payload itself); erased, they rest on `erasure_mac` alone.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ class AuditAction(StrEnum):
     procedure_series_created = "procedure_series_created"
     procedure_deleted = "procedure_deleted"
     procedure_warning_acknowledged = "procedure_warning_acknowledged"
+    account_erased = "account_erased"
 
 
 class AuditRecord(SQLModel, table=True):
@@ -39,7 +46,8 @@ class AuditRecord(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("patient_id", "seq"),)
 
     id: uuid.UUID = id_field()
-    patient_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
+    # no foreign key: an erased patient's chain stays (redacted), so the trail still verifies
+    patient_id: uuid.UUID
     seq: int
     at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     # no foreign key: the record outlives the actor's account; the email is a snapshot
@@ -55,6 +63,14 @@ class AuditRecord(SQLModel, table=True):
     # HMAC-SHA256 of `hash` under the audit key: recomputing hashes after an edit is not enough
     # to pass verification without the key (null on records written before it existed)
     mac: str | None = Field(default=None, max_length=64)
+    # SHA-256 of (payload_nonce, actor_email, before, after, reason); what `hash` covers of them.
+    # Null on records written before 0014, whose hash covers those fields directly.
+    payload_digest: str | None = Field(default=None, max_length=64)
+    payload_nonce: str | None = Field(default=None, max_length=32)
+    # set when the person the chain is about was erased: the payload and nonce are blank, and
+    # erasure_mac (HMAC under the audit key) seals what is left, so only the key holder erases
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    erasure_mac: str | None = Field(default=None, max_length=64)
 
 
 class AuditRecordPublic(SQLModel):

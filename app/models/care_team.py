@@ -52,6 +52,11 @@ class RedeemIn(SQLModel):
     code: Text = Field(min_length=1, max_length=64)
 
 
+# shown in place of the email of a person whose account was erased (an override or a session a
+# dermatologist wrote stays in the patient's plan after the dermatologist's account is gone)
+ERASED_ACCOUNT = "(deleted account)"
+
+
 class PersonOut(SQLModel):
     id: uuid.UUID
     email: str

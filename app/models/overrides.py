@@ -76,8 +76,9 @@ class PlanOverride(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     patient_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
-    # RESTRICT: removing an author must not silently change someone else's plan
-    author_id: uuid.UUID = Field(foreign_key="users.id", ondelete="RESTRICT")
+    # no foreign key: the override outlives its author's account and stays in force, since
+    # erasing a dermatologist must not silently change a patient's plan (services/privacy.py)
+    author_id: uuid.UUID
     action: str = Field(sa_type=String(20))
     product_id: uuid.UUID | None = Field(
         default=None, foreign_key="products.id", ondelete="RESTRICT"
@@ -95,7 +96,7 @@ class PlanOverride(SQLModel, table=True):
     acknowledge_warning: bool = False
     created_at: datetime = created_at_field()
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    deleted_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="RESTRICT")
+    deleted_by: uuid.UUID | None = None  # no foreign key, like author_id
     delete_reason: str | None = Field(default=None, max_length=500)
 
 

@@ -39,8 +39,9 @@ class ProcedureRecord(SQLModel, table=True):
     clinic_exosome: bool = False
     healing_days: int | None = None
     source: str = Field(default=ProcedureSource.user, sa_type=String(15))
-    # RESTRICT: removing an author must not silently change someone else's plan
-    author_id: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="RESTRICT")
+    # no foreign key: a session a dermatologist planned outlives their account and stays in the
+    # patient's plan (services/privacy.py)
+    author_id: uuid.UUID | None = None
     series_id: uuid.UUID | None = None
     series_index: int | None = None
     series_sessions: int | None = None
@@ -49,7 +50,7 @@ class ProcedureRecord(SQLModel, table=True):
     acknowledge_warning: bool = False
     created_at: datetime = created_at_field()
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    deleted_by: uuid.UUID | None = Field(default=None, foreign_key="users.id", ondelete="RESTRICT")
+    deleted_by: uuid.UUID | None = None  # no foreign key, like author_id
 
 
 class ProcedureIn(SQLModel):

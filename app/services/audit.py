@@ -10,6 +10,12 @@ and the chain holds again. So each record also carries an HMAC of its hash under
 (settings.audit_signing_key, never stored in the database), and verify() hands out a signed
 checkpoint (record count and a digest of every chain's head, as of an instant) that an operator
 keeps elsewhere: handed back later, it shows whether records it covered were deleted.
+
+Erasure (GDPR Art. 17, services/privacy.py) blanks the personal payload of every record in an
+erased patient's chain. A record's hash covers that payload only through a salted digest
+(`payload_digest`, models/audit.py), which stays: the chain, every HMAC and every checkpoint
+still verify, and each erased record is sealed with an HMAC of what is left (`erasure_mac`), so
+blanking a record without the key is caught like any other edit.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -55,24 +62,55 @@ def _optional_id(value: uuid.UUID | None) -> str | None:
     return None if value is None else str(value)
 
 
-def record_hash(record: AuditRecord) -> str:
-    """SHA-256 over a canonical JSON of every field but the hash itself (prev_hash included)."""
-    body = {
+def _canonical(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _fixed_fields(record: AuditRecord) -> dict[str, Any]:
+    """What a record says besides its personal payload: kept when the patient is erased."""
+    return {
         "id": str(record.id),
         "patient_id": str(record.patient_id),
         "seq": record.seq,
         "at": _instant(record.at),
         "actor_id": str(record.actor_id),
-        "actor_email": record.actor_email,
         "action": record.action,
         "subject_id": _optional_id(record.subject_id),
+        "prev_hash": record.prev_hash,
+    }
+
+
+def payload_digest(record: AuditRecord) -> str:
+    """SHA-256 of the personal payload and its random nonce (the nonce is erased with the
+    payload, so the digest left behind cannot confirm a guess at a short reason or an email)."""
+    body = {
+        "nonce": record.payload_nonce,
+        "actor_email": record.actor_email,
         "before": record.before,
         "after": record.after,
         "reason": record.reason,
-        "prev_hash": record.prev_hash,
     }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(_canonical(body)).hexdigest()
+
+
+def record_hash(record: AuditRecord) -> str:
+    """SHA-256 over a canonical JSON of every field but the hash itself (prev_hash included).
+
+    Since 0014 (`payload_digest` set) the personal payload enters through its digest: computed
+    from the payload while it is there, the stored digest once it is erased. Records from before
+    hash their payload directly (and cannot be re-hashed once erased: see `erasure_mac`)."""
+    if record.payload_digest is None:
+        body = {
+            **_fixed_fields(record),
+            "actor_email": record.actor_email,
+            "before": record.before,
+            "after": record.after,
+            "reason": record.reason,
+        }
+        return hashlib.sha256(_canonical(body)).hexdigest()
+    digest = record.payload_digest if record.erased_at is not None else payload_digest(record)
+    body = {**_fixed_fields(record), "v": 2, "payload_digest": digest}
+    return hashlib.sha256(_canonical(body)).hexdigest()
 
 
 def _key(key: bytes | None) -> bytes:
@@ -82,6 +120,30 @@ def _key(key: bytes | None) -> bytes:
 
 def record_mac(record_hash_hex: str, key: bytes | None = None) -> str:
     return hmac.new(_key(key), b"record:" + record_hash_hex.encode(), hashlib.sha256).hexdigest()
+
+
+def erasure_mac(record: AuditRecord, key: bytes | None = None) -> str:
+    """The seal of an erased record: an HMAC of everything erasure leaves (its hash included).
+    For a record from before 0014 it is what vouches for the fields its hash can no longer be
+    recomputed from; for any record it shows the blanking was done by the key holder."""
+    assert record.erased_at is not None
+    body = {
+        **_fixed_fields(record),
+        "hash": record.hash,
+        "payload_digest": record.payload_digest,
+        "erased_at": _instant(record.erased_at),
+    }
+    return hmac.new(_key(key), b"erased:" + _canonical(body), hashlib.sha256).hexdigest()
+
+
+def _blank(record: AuditRecord) -> bool:
+    return (
+        record.actor_email == ""
+        and record.before is None
+        and record.after is None
+        and record.reason is None
+        and record.payload_nonce is None
+    )
 
 
 async def append(
@@ -118,7 +180,9 @@ async def append(
         reason=reason,
         prev_hash=prev_hash,
         hash="",
+        payload_nonce=secrets.token_hex(16),
     )
+    record.payload_digest = payload_digest(record)
     record.hash = record_hash(record)
     record.mac = record_mac(record.hash)
     session.add(record)
@@ -131,6 +195,35 @@ async def append(
             code="concurrent_update",
         ) from exc
     return record
+
+
+async def erase_chain(session: AsyncSession, *, patient_id: uuid.UUID, actor: User) -> int:
+    """Blank the personal payload of every record in the patient's chain and seal each one
+    (GDPR Art. 17): who acted (actor_id), what kind of change, when, and the links stay, so
+    verify() and checkpoints taken before still pass. A chain that exists ends with an
+    `account_erased` record (itself blank), which says why the rest are. The caller holds the
+    chain lock. Returns how many records were erased."""
+    has_chain = await session.scalar(
+        select(col(AuditRecord.id)).where(col(AuditRecord.patient_id) == patient_id).limit(1)
+    )
+    if has_chain is not None:
+        await append(session, patient_id=patient_id, actor=actor, action=AuditAction.account_erased)
+    now = clock.now_utc()
+    rows = await session.scalars(
+        select(AuditRecord).where(
+            col(AuditRecord.patient_id) == patient_id, col(AuditRecord.erased_at).is_(None)
+        )
+    )
+    erased = 0
+    for record in rows:
+        record.actor_email = ""
+        record.before = record.after = record.reason = None
+        record.payload_nonce = None
+        record.erased_at = now
+        record.erasure_mac = erasure_mac(record)
+        erased += 1
+    await session.flush()
+    return erased
 
 
 async def list_records(
@@ -155,7 +248,9 @@ class Break:
     patient_id: uuid.UUID
     seq: int
     record_id: uuid.UUID
-    problem: str  # hash_mismatch | prev_hash_mismatch | seq_gap | mac_missing | mac_mismatch
+    # hash_mismatch | prev_hash_mismatch | seq_gap | mac_missing | mac_mismatch |
+    # erasure_mac_mismatch (erased_at set without the key's seal) | erasure_incomplete
+    problem: str
 
 
 @dataclass
@@ -223,6 +318,18 @@ async def _in_chain_order(session: AsyncSession) -> AsyncIterator[AuditRecord]:
         yield record
 
 
+def _erasure_problem(record: AuditRecord, key: bytes) -> str | None:
+    if record.erased_at is None:
+        if record.payload_digest is not None and payload_digest(record) != record.payload_digest:
+            return "hash_mismatch"  # the digest an erasure would keep no longer fits the payload
+        return None
+    if not _blank(record):
+        return "erasure_incomplete"
+    if not hmac.compare_digest(record.erasure_mac or "", erasure_mac(record, key)):
+        return "erasure_mac_mismatch"
+    return None
+
+
 def _record_problem(
     record: AuditRecord, expected_seq: int, expected_prev: str, key: bytes
 ) -> str | None:
@@ -230,13 +337,13 @@ def _record_problem(
         return "seq_gap"
     if record.prev_hash != expected_prev:
         return "prev_hash_mismatch"
-    if record_hash(record) != record.hash:
+    # an erased record from before 0014 has nothing left to re-hash: its seal vouches for it
+    rehashable = record.erased_at is None or record.payload_digest is not None
+    if rehashable and record_hash(record) != record.hash:
         return "hash_mismatch"
-    if record.mac is None:
-        return "mac_missing"
-    if not hmac.compare_digest(record.mac, record_mac(record.hash, key)):
+    if record.mac is not None and not hmac.compare_digest(record.mac, record_mac(record.hash, key)):
         return "mac_mismatch"
-    return None
+    return _erasure_problem(record, key) or ("mac_missing" if record.mac is None else None)
 
 
 async def verify(

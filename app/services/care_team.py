@@ -188,7 +188,9 @@ async def care_team(session: AsyncSession, *, patient: User) -> list[tuple[User,
 
 async def revoke(session: AsyncSession, *, patient: User, dermatologist_id: uuid.UUID) -> None:
     """End the link now. The dermatologist's overrides are withdrawn with it: the patient no
-    longer consents to that clinician shaping the plan (the guards keep applying regardless)."""
+    longer consents to that clinician shaping the plan (the guards keep applying regardless).
+    For a dermatologist whose account was erased (the link is already gone) this withdraws the
+    overrides they left in force."""
     await audit.lock_chain(session, patient_id=patient.id)
     link = await session.scalar(
         select(CareLink).where(
@@ -198,6 +200,15 @@ async def revoke(session: AsyncSession, *, patient: User, dermatologist_id: uuid
         )
     )
     if link is None:
+        # the link of an erased dermatologist ended with their account, but what they wrote stays
+        # in force (services/privacy.py): the patient withdraws it here, as on revocation
+        if await session.get(User, dermatologist_id) is None and await overrides.has_authored(
+            session, patient_id=patient.id, author_id=dermatologist_id
+        ):
+            await overrides.withdraw_authored(
+                session, patient=patient, author_id=dermatologist_id, actor=patient
+            )
+            return
         raise NotFound("No such dermatologist on your care team", code="care_link_not_found")
     link.revoked_at = clock.now_utc()
     await session.flush()

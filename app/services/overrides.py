@@ -209,6 +209,22 @@ async def delete_override(
     await routine_changes.inputs_changed(session, user_id=row.patient_id)
 
 
+async def has_authored(
+    session: AsyncSession, *, patient_id: uuid.UUID, author_id: uuid.UUID
+) -> bool:
+    """Whether an override by this author is in force on the patient's plan."""
+    found = await session.scalar(
+        select(col(PlanOverride.id))
+        .where(
+            col(PlanOverride.patient_id) == patient_id,
+            col(PlanOverride.author_id) == author_id,
+            col(PlanOverride.deleted_at).is_(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 async def withdraw_authored(
     session: AsyncSession, *, patient: User, author_id: uuid.UUID, actor: User
 ) -> None:

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+from sqlalchemy import case, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -26,7 +27,7 @@ from app.errors import NotFound, Unprocessable
 from app.http_cache import etag_of, require_current
 from app.models.accounts import User
 from app.models.audit import AuditAction
-from app.models.care_team import PersonOut
+from app.models.care_team import ERASED_ACCOUNT, PersonOut
 from app.models.procedures import (
     AdviceOut,
     PatientProcedureIn,
@@ -104,9 +105,14 @@ def public(row: ProcedureRecord, profile: engine.Profile, author: str | None) ->
 async def _rows(
     session: AsyncSession, user_id: uuid.UUID
 ) -> list[tuple[ProcedureRecord, str | None]]:
-    """The user's active sessions with their authors' emails, in date order."""
+    """The user's active sessions with their authors' emails, in date order (a dermatologist
+    whose account was erased shows as ERASED_ACCOUNT)."""
+    author = case(
+        (col(ProcedureRecord.author_id).is_(None), None),
+        else_=func.coalesce(col(User.email), ERASED_ACCOUNT),
+    )
     result = await session.execute(
-        select(ProcedureRecord, col(User.email))
+        select(ProcedureRecord, author)
         .outerjoin(User, col(User.id) == col(ProcedureRecord.author_id))
         .where(col(ProcedureRecord.user_id) == user_id, col(ProcedureRecord.deleted_at).is_(None))
         .order_by(col(ProcedureRecord.on), col(ProcedureRecord.created_at), col(ProcedureRecord.id))

@@ -12,10 +12,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from app.models.accounts import User
+from app.models.care_team import ERASED_ACCOUNT
 from app.models.catalog import Product
 from app.models.logs import RoutineLog
 from app.models.overrides import PlanOverride
@@ -130,10 +132,11 @@ def override(row: PlanOverride, author: str, product_row: Product | None) -> eng
 
 def overrides_query(patient_id: uuid.UUID, *, include_deleted: bool = False) -> Any:
     """(PlanOverride, author email, Product or None) rows of one patient, in the order the
-    engine applies them."""
+    engine applies them. An override whose author's account was erased stays in force (an
+    outer join: it must not drop out of the plan), its author shown as ERASED_ACCOUNT."""
     query = (
-        select(PlanOverride, col(User.email), Product)
-        .join(User, col(User.id) == col(PlanOverride.author_id))
+        select(PlanOverride, func.coalesce(col(User.email), ERASED_ACCOUNT), Product)
+        .outerjoin(User, col(User.id) == col(PlanOverride.author_id))
         .outerjoin(Product, col(Product.id) == col(PlanOverride.product_id))
         .where(col(PlanOverride.patient_id) == patient_id)
     )

@@ -179,6 +179,13 @@ _days: LruCache[tuple[uuid.UUID, int, date], Encoded] = LruCache(4096)
 _zones: LruCache[tuple[uuid.UUID, int], str] = LruCache(4096)
 
 
+def forget(user_id: uuid.UUID) -> None:
+    """Drop this process's encoded routine days and zones of an erased user: no request can
+    reach them any more (the caller's row is gone), but erased data should not stay in memory."""
+    _days.discard_where(lambda key: key[0] == user_id)
+    _zones.discard_where(lambda key: key[0] == user_id)
+
+
 async def routine_day(
     session: AsyncSession, *, user_id: uuid.UUID, revision: int, on: date | None
 ) -> Encoded:

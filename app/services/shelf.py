@@ -42,6 +42,12 @@ async def list_items(session: AsyncSession, *, user_id: uuid.UUID) -> list[Shelf
 _encoded: LruCache[tuple[uuid.UUID, int], Encoded] = LruCache(4096)
 
 
+def forget(user_id: uuid.UUID) -> None:
+    """Drop this process's encoded shelves of an erased user: no request can reach them
+    any more (the caller's row is gone), but erased data should not stay in memory either."""
+    _encoded.discard_where(lambda key: key[0] == user_id)
+
+
 async def read_encoded(session: AsyncSession, *, user_id: uuid.UUID, revision: int) -> Encoded:
     """The caller's shelf as sent (JSON bytes and ETag), read again only after a change."""
     encoded = _encoded.get((user_id, revision))

@@ -8,17 +8,22 @@ import json
 import sqlite3
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
+import httpx
 import pytest
 from alembic import command
+from sqlalchemy import select
 
 from app import cli
 from app.config import get_settings
 from app.db import create_engine, create_sessionmaker
+from app.main import create_app
 from app.models.accounts import Role
-from app.models.audit import AuditAction
-from app.services import accounts, audit
+from app.models.audit import AuditAction, AuditRecord
+from app.services import accounts, audit, catalog
 from tests.conftest import alembic_config
+from tests.factories import PASSWORD, Person, create_person, link_patient, login, put_profile
 
 
 @pytest.fixture
@@ -128,6 +133,8 @@ def _rehash(row, prev_hash):
         reason=row["reason"],
         prev_hash=prev_hash,
         hash="",
+        payload_digest=row["payload_digest"],
+        payload_nonce=row["payload_nonce"],
     )
     return audit.record_hash(record)
 
@@ -207,3 +214,178 @@ def test_sign_audit_signs_records_from_before_signing_once(audit_database, capsy
     assert run(capsys, "sign-audit") == (0, {"ok": True, "signed": 6})
     assert run(capsys, "verify-audit")[0] == 0
     assert run(capsys, "sign-audit") == (0, {"ok": True, "signed": 0})
+
+
+# --- erasure (GDPR Art. 17): the trail about an erased patient stays, blank, and verifies ------
+
+OVERRIDE_REASON = "Velvet Peel Tonic flared her rosacea: keep it off"
+WITHDRAW_REASON = "Rosacea calmed on azelaic acid"
+
+
+async def _erasure_story(url: str) -> dict[str, str]:
+    """Over HTTP, as in production: a dermatologist writes two overrides for a linked patient
+    (one naming the patient's own product) and withdraws one."""
+    engine = create_engine(url)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        await catalog.seed_catalog(session)
+        derm_user = await accounts.create_user(
+            session, email="derm@example.com", password=PASSWORD, role=Role.dermatologist
+        )
+    await engine.dispose()
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://regimen.test") as client:
+            derm = Person(derm_user.id, derm_user.email, await login(client, derm_user.email))
+            patient = await create_person(client)
+            await put_profile(client, patient, conditions=["rosacea"])
+            tonic = await client.post(
+                "/v1/products",
+                json={"name": "Velvet Peel Tonic", "category": "toner"},
+                headers=patient.headers,
+            )
+            await link_patient(client, patient, derm)
+            url = f"/v1/patients/{patient.id}/overrides"
+
+            async def write(method: str, path: str, **kwargs: Any) -> httpx.Response:
+                etag = (await client.get(url, headers=derm.headers)).headers["ETag"]
+                headers = {**derm.headers, "If-Match": etag}
+                return await client.request(method, path, headers=headers, **kwargs)
+
+            dates = {"reason": OVERRIDE_REASON, "starts_on": "2030-01-01"}
+            removed = await write(
+                "POST", url, json={"action": "remove", "product_id": tonic.json()["id"], **dates}
+            )
+            paused = await write(
+                "POST", url, json={"action": "pause", "ends_on": "2030-01-10", **dates}
+            )
+            assert (removed.status_code, paused.status_code) == (201, 201), paused.text
+            withdrawn = await write(
+                "DELETE", f"{url}/{paused.json()['id']}", params={"reason": WITHDRAW_REASON}
+            )
+            assert withdrawn.status_code == 204
+    return {"patient_id": str(patient.id), "email": patient.email, "token": patient.token}
+
+
+async def _delete_account(token: str) -> int:
+    app = create_app()
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://regimen.test") as client:
+            response = await client.request(
+                "DELETE",
+                "/v1/me",
+                json={"password": PASSWORD},
+                headers={"Authorization": f"Bearer {token}"},
+            )
+    return response.status_code
+
+
+def test_an_erased_patients_chain_still_verifies_against_an_earlier_checkpoint(
+    audit_database, capsys
+):
+    story = asyncio.run(_erasure_story(get_settings().database_url))
+    patient_hex = story["patient_id"].replace("-", "")
+    rows = _rows(audit_database, patient_hex)
+    said = json.dumps(rows)
+    for written in (OVERRIDE_REASON, WITHDRAW_REASON, story["email"]):
+        assert written in said
+    code, report = run(capsys, "verify-audit", "--settle-seconds", "0")
+    assert (code, report["records"]) == (0, len(rows))
+    kept = report["checkpoint"]
+
+    assert asyncio.run(_delete_account(story["token"])) == 204
+
+    code, report = run(capsys, "verify-audit", "--expect-checkpoint", kept)
+    assert (code, report["ok"], report["expected_checkpoint"]) == (0, True, "ok")
+    erased = _rows(audit_database, patient_hex)
+    assert len(erased) == len(rows) + 1  # and a last record saying the account was erased
+    assert erased[-1]["action"] == "account_erased"
+    assert [r["hash"] for r in erased[: len(rows)]] == [r["hash"] for r in rows]
+    left = json.dumps(erased)
+    for gone in (OVERRIDE_REASON, WITHDRAW_REASON, "Velvet Peel Tonic", story["email"],
+                 "derm@example.com", "rosacea"):  # fmt: skip
+        assert gone not in left
+    for row in erased:
+        assert row["erased_at"] is not None
+        assert row["erasure_mac"] is not None
+        # SQLAlchemy's JSON stores None as JSON null
+        assert {row["before"], row["after"]} <= {None, "null"}
+        assert (row["actor_email"], row["reason"], row["payload_nonce"]) == ("", None, None)
+
+    # what erasure left is still sealed: an edit is caught, and so is a forged seal
+    _sql(audit_database, "UPDATE audit_records SET action = 'link_created' WHERE id = ?",
+         erased[2]["id"])  # fmt: skip
+    code, report = run(capsys, "verify-audit")
+    assert (code, report["broken"]["seq"], report["broken"]["problem"]) == (1, 3, "hash_mismatch")
+
+
+def test_erasing_without_the_key_is_caught(audit_database, capsys):
+    first, _second = asyncio.run(_populate(get_settings().database_url))
+    patient_hex = first.replace("-", "")
+    # a database administrator blanks a record's reason as an erasure would, with no key
+    _sql(
+        audit_database,
+        "UPDATE audit_records SET actor_email = '', before = NULL, after = NULL, reason = NULL, "
+        "payload_nonce = NULL, erased_at = '2026-11-30 00:00:00.000000', erasure_mac = ? "
+        "WHERE patient_id = ? AND seq = 2",
+        "0" * 64,
+        patient_hex,
+    )
+    code, report = run(capsys, "verify-audit")
+    assert (code, report["broken"]["seq"], report["broken"]["problem"]) == (
+        1,
+        2,
+        "erasure_mac_mismatch",
+    )
+
+
+async def _make_legacy_then_erase(url: str, patient_id: str, *, erase: bool) -> None:
+    """Rewrite a chain as records from before 0014 (no payload digest, the old hash, signed
+    with the key), or erase it as DELETE /v1/me does."""
+    engine = create_engine(url)
+    async with create_sessionmaker(engine)() as session, session.begin():
+        pid = uuid.UUID(patient_id)
+        if erase:
+            patient = await accounts.get_user(session, pid)
+            assert patient is not None
+            await audit.erase_chain(session, patient_id=pid, actor=patient)
+        else:
+            records = await session.scalars(
+                select(AuditRecord).where(AuditRecord.patient_id == pid).order_by(AuditRecord.seq)
+            )
+            prev = audit.GENESIS_HASH
+            for record in records:
+                record.payload_digest = record.payload_nonce = None
+                record.prev_hash = prev
+                record.hash = audit.record_hash(record)
+                record.mac = audit.record_mac(record.hash)
+                prev = record.hash
+    await engine.dispose()
+
+
+def test_records_from_before_0014_are_erased_under_the_seal_alone(audit_database, capsys):
+    first, _second = asyncio.run(_populate(get_settings().database_url))
+    url, patient_hex = get_settings().database_url, first.replace("-", "")
+    asyncio.run(_make_legacy_then_erase(url, first, erase=False))
+    assert all(row["payload_digest"] is None for row in _rows(audit_database, patient_hex))
+    code, report = run(capsys, "verify-audit", "--settle-seconds", "0")
+    assert code == 0
+    kept = report["checkpoint"]
+
+    asyncio.run(_make_legacy_then_erase(url, first, erase=True))
+    code, report = run(capsys, "verify-audit", "--expect-checkpoint", kept)
+    assert (code, report["expected_checkpoint"]) == (0, "ok")
+    rows = _rows(audit_database, patient_hex)
+    assert "patient 0" not in json.dumps(rows)
+    assert [row["action"] for row in rows][-1] == "account_erased"
+
+    # an erased old record has no hash to recompute, but its seal covers what is left
+    _sql(audit_database, "UPDATE audit_records SET action = 'link_revoked' WHERE id = ?",
+         rows[1]["id"])  # fmt: skip
+    code, report = run(capsys, "verify-audit")
+    assert (code, report["broken"]["seq"], report["broken"]["problem"]) == (
+        1,
+        2,
+        "erasure_mac_mismatch",
+    )

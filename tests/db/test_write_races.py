@@ -17,13 +17,16 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker, write_turn
 from app.main import create_app
+from app.models import metadata
 from app.models.accounts import Role
-from app.services import accounts
+from app.models.audit import AuditRecord
+from app.services import accounts, audit, privacy
 from tests.conftest import (
     TEST_SECRET,
     drop_postgres_schema,
@@ -350,3 +353,72 @@ async def test_racing_deletes_and_registrations_of_one_device(racing_client):
     assert statuses(responses)[204] >= 1
     left = await _devices(client, person)
     assert len(left) <= 1
+
+
+@pytest.mark.parametrize("erasure_first", [True, False])
+async def test_an_erasure_racing_the_patients_and_a_dermatologists_writes_leaves_nothing(
+    racing_client, committed_engine, erasure_first
+):
+    """DELETE /v1/me while the patient adds to their shelf and their dermatologist writes
+    overrides (and the patient presses delete three times): one erasure, every other write
+    either lands before it (and is erased with the account) or is refused with a 4xx, never a
+    500; no row naming the patient is left, and every audit chain verifies."""
+    client = racing_client
+    patient = await create_person(client)
+    await client.put("/v1/me/profile", json={"timezone": "UTC"}, headers=patient.headers)
+    async with AsyncSession(committed_engine, expire_on_commit=False) as session:
+        derm_user = await accounts.create_user(
+            session, email=unique_email("derm"), password=PASSWORD, role=Role.dermatologist
+        )
+        await session.commit()
+    derm = Person(derm_user.id, derm_user.email, await login(client, derm_user.email))
+    await link_patient(client, patient, derm)
+    products = (await client.get("/v1/products?limit=20", headers=patient.headers)).json()
+    ids = [item["id"] for item in products["items"]]
+    erase = [
+        client.request("DELETE", "/v1/me", json={"password": PASSWORD}, headers=patient.headers)
+        for _ in range(3)
+    ]
+    shelf = [
+        client.post("/v1/me/shelf", json={"product_id": ids[n]}, headers=patient.headers)
+        for n in range(5)
+    ]
+    orders = [
+        client.post(
+            f"/v1/patients/{patient.id}/overrides",
+            json={
+                "action": "remove",
+                "product_id": ids[n],
+                "reason": f"order {n}",
+                "starts_on": TODAY.isoformat(),
+            },
+            headers={**derm.headers, "If-Match": "*"},
+        )  # fmt: skip
+        for n in range(5)
+    ]
+    if erasure_first:  # the writers then wait for its locks and fail their foreign keys
+        responses = await asyncio.gather(*erase, *shelf, *orders)
+        erasures, adds, overrides = responses[:3], responses[3:8], responses[8:]
+    else:  # some writes start first: the erasure waits for them, then erases what they wrote
+        responses = await asyncio.gather(*shelf[:2], *orders[:2], *erase, *shelf[2:], *orders[2:])
+        erasures = responses[4:7]
+        adds = [*responses[:2], *responses[7:10]]
+        overrides = [*responses[2:4], *responses[10:]]
+    assert statuses(erasures) == {204: 1, 401: 2}, [r.text for r in erasures]
+    assert set(statuses(adds)) <= {201, 401, 409}, [r.text for r in adds]
+    assert set(statuses(overrides)) <= {201, 404, 409}, [r.text for r in overrides]
+
+    async with AsyncSession(committed_engine) as session:
+        for name, column in (*privacy.ERASED, *privacy.NULLED, ("users", "id")):
+            table = metadata.tables[name]
+            left = await session.scalar(
+                select(func.count()).select_from(table).where(table.c[column] == patient.id)
+            )
+            assert left == 0, (name, column)
+        records = list(
+            await session.scalars(select(AuditRecord).where(AuditRecord.patient_id == patient.id))
+        )
+        assert records
+        assert all(record.erased_at is not None for record in records)
+        assert [r.action for r in records].count("account_erased") == 1
+        assert (await audit.verify(session)).ok
