@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import ConfigDict, EmailStr
 from sqlmodel import Field, SQLModel
@@ -63,6 +64,6 @@ class ServiceClient(SQLModel, table=True):
 
 class Token(SQLModel):
     access_token: str
-    token_type: str = "bearer"
+    token_type: Literal["bearer"] = "bearer"
     expires_in: int
     scope: str | None = None

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import JSONList, UTCDateTime, id_field
+from app.models.base import Instant, JSONList, UTCDateTime, id_field
 
 GENESIS_HASH = "0" * 64
 
@@ -61,7 +61,7 @@ class AuditRecordPublic(SQLModel):
     id: uuid.UUID
     patient_id: uuid.UUID
     seq: int
-    at: datetime
+    at: Instant
     actor_id: uuid.UUID
     actor_email: str
     action: AuditAction

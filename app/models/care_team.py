@@ -9,7 +9,7 @@ from pydantic import ConfigDict
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, created_at_field, id_field
+from app.models.base import Instant, UTCDateTime, created_at_field, id_field
 from app.validation import Text
 
 
@@ -43,7 +43,7 @@ class CareLink(SQLModel, table=True):
 
 class InvitePublic(SQLModel):
     code: str
-    expires_at: datetime
+    expires_at: Instant
 
 
 class RedeemIn(SQLModel):
@@ -58,7 +58,7 @@ class PersonOut(SQLModel):
 
 
 class PatientOut(PersonOut):
-    linked_at: datetime
+    linked_at: Instant
 
 
 class PatientList(SQLModel):
@@ -68,7 +68,7 @@ class PatientList(SQLModel):
 
 class CareTeamMember(SQLModel):
     dermatologist: PersonOut
-    linked_at: datetime
+    linked_at: Instant
 
 
 class CareTeam(SQLModel):

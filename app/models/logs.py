@@ -11,7 +11,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import now_utc
-from app.models.base import UTCDateTime, created_at_field, id_field, utcnow
+from app.models.base import Instant, UTCDateTime, created_at_field, id_field, utcnow
 from app.scheduling.inputs import Irritation, Slot
 from app.validation import MultilineText, SafeDate, StrictFlag
 
@@ -62,7 +62,7 @@ class RoutineLogPublic(RoutineLogFields):
     model_config = ConfigDict(serialize_by_alias=True, populate_by_name=True)  # type: ignore[assignment]
 
     id: uuid.UUID
-    updated_at: datetime
+    updated_at: Instant
 
 
 class RoutineLogList(SQLModel):

@@ -10,7 +10,7 @@ from pydantic import ConfigDict, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.models.base import JSONList, UTCDateTime, created_at_field, id_field
+from app.models.base import Instant, JSONList, UTCDateTime, created_at_field, id_field
 from app.models.care_team import PersonOut
 from app.scheduling.inputs import Frequency, OverrideAction, Slot
 from app.validation import MultilineText, SafeDate, StrictFlag
@@ -138,8 +138,8 @@ class OverridePublic(OverrideFields):
     patient_id: uuid.UUID
     author: PersonOut
     weekdays: list[int] | None = None
-    created_at: datetime
-    deleted_at: datetime | None = None
+    created_at: Instant
+    deleted_at: Instant | None = None
     deleted_by: uuid.UUID | None = None
     delete_reason: str | None = None
 

@@ -12,9 +12,9 @@ from pydantic import ConfigDict, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, created_at_field, id_field
+from app.models.base import Instant, UTCDateTime, created_at_field, id_field
 from app.models.care_team import PersonOut
-from app.scheduling import PeelDepth, ProcedureKind
+from app.scheduling import PeelDepth, ProcedureKind, WarningCode
 from app.validation import MultilineText, SafeDate, StrictFlag, Text
 
 MAX_SESSIONS = 10
@@ -111,7 +111,7 @@ class ProcedureSeriesIn(SQLModel):
 
 
 class AdviceOut(SQLModel):
-    code: str
+    code: WarningCode
     message: str
     rule_id: str | None
 
@@ -137,7 +137,7 @@ class ProcedurePublic(SQLModel):
     interval_days: int | None = None
     maintenance_months: int | None = None
     acknowledge_warning: bool = False
-    created_at: datetime
+    created_at: Instant
 
 
 class ProcedureList(SQLModel):

@@ -14,7 +14,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from app.clock import now_utc
-from app.models.base import JSONList, UTCDateTime, utcnow
+from app.models.base import Instant, JSONList, UTCDateTime, utcnow
 from app.scheduling.inputs import Pregnancy, RetinoidExperience, Sensitivity
 from app.validation import SafeDate, Text
 
@@ -207,4 +207,4 @@ class ProfilePatch(SQLModel):
 
 
 class ProfilePublic(ProfileBase):
-    updated_at: datetime
+    updated_at: Instant

@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, created_at_field, utcnow
+from app.models.base import Instant, UTCDateTime, created_at_field, utcnow
 from app.models.profiles import LocalTime
 from app.scheduling.inputs import Slot
 from app.validation import StrictFlag, Text
@@ -128,7 +128,7 @@ class ReminderOut(BaseModel):
     user_id: uuid.UUID
     kind: ReminderKind = ReminderKind.routine
     slot: Slot
-    due_at: datetime
+    due_at: Instant
     local_date: date
     local_time: str
     timezone: str
@@ -153,13 +153,13 @@ class ClaimIn(BaseModel):
 
 
 class ClaimedReminder(ReminderOut):
-    lease_until: datetime
+    lease_until: Instant
     attempt: int
 
 
 class ClaimOut(BaseModel):
     items: list[ClaimedReminder]
-    lease_until: datetime
+    lease_until: Instant
 
 
 class AckIn(BaseModel):
@@ -171,7 +171,7 @@ class AckIn(BaseModel):
 class AckOut(BaseModel):
     id: uuid.UUID
     status: ReminderStatus
-    sent_at: datetime
+    sent_at: Instant
 
 
 class CalendarFeed(SQLModel, table=True):
@@ -187,4 +187,4 @@ class CalendarFeed(SQLModel, table=True):
 class CalendarFeedOut(BaseModel):
     token: str
     url: str
-    created_at: datetime
+    created_at: Instant

@@ -6,15 +6,53 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Literal
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, WithJsonSchema
+
+from app.scheduling import (
+    RULES,
+    AlternativeSource,
+    Category,
+    Guard,
+    NightType,
+    Slot,
+    StepKind,
+    StepSource,
+    WarningCode,
+)
+
+# The evidence grades the rule catalogue uses: A, B, C, U (a configurable default) or policy,
+# or two where sources differ ("A/C") and a minus for weaker evidence ("B-"); see RULES.md.
+GRADES = tuple(sorted({rule.grade for rule in RULES.values()}))
+
+
+def _known_grade(value: str) -> str:
+    if value not in GRADES:
+        raise ValueError(f"not a grade the rule catalogue uses: {value!r}")
+    return value
+
+
+GradeLabel = Annotated[
+    str,
+    AfterValidator(_known_grade),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": list(GRADES),
+            "description": "The evidence grade (RULES.md): A a regulator's label or a guideline, "
+            "B a peer-reviewed study, C a society's patient page or a textbook, U common "
+            "practice (a configurable default), policy this service's own rule; two grades "
+            "(A/C) where sources differ, a minus for weaker evidence",
+        }
+    ),
+]
 
 
 class StepProductOut(BaseModel):
     id: uuid.UUID
     name: str
-    category: str
+    category: Category
 
 
 class OverrideNoteOut(BaseModel):
@@ -26,13 +64,13 @@ class OverrideNoteOut(BaseModel):
 
 class StepOut(BaseModel):
     order: int
-    kind: str
+    kind: StepKind
     product: StepProductOut
     amount: str
     wait_after_seconds: int
     instructions: str
     rule_ids: list[str]
-    source: str
+    source: StepSource
     override: OverrideNoteOut | None
 
 
@@ -49,7 +87,7 @@ class AlternativeOut(BaseModel):
     """A product that could take the excluded one's role safely (ALT1); never in the plan."""
 
     product: StepProductOut
-    source: Literal["shelf", "catalog"]
+    source: AlternativeSource
     rule_id: str
 
 
@@ -57,8 +95,8 @@ class ExclusionOut(BaseModel):
     product: ExcludedProductOut
     reason: str
     rule_id: str
-    guard: str
-    slot: str | None
+    guard: Guard
+    slot: Slot | None
     override: OverrideNoteOut | None
     # an `introduction` wait (S5): the day its patch test starts, or it joins the routine
     available_on: date | None = None
@@ -66,7 +104,7 @@ class ExclusionOut(BaseModel):
 
 
 class WarningOut(BaseModel):
-    code: str
+    code: WarningCode
     message: str
     rule_id: str | None
 
@@ -74,14 +112,14 @@ class WarningOut(BaseModel):
 class RuleOut(BaseModel):
     text: str
     source: str
-    grade: str
+    grade: GradeLabel
     configurable_default: bool
 
 
 class RoutineDay(BaseModel):
-    date: str
+    date: date
     timezone: str
-    night_type: str
+    night_type: NightType
     am: SlotOut
     pm: SlotOut
     excluded: list[ExclusionOut]

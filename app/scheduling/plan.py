@@ -120,9 +120,43 @@ class Exclusion:
     alternatives: tuple[Alternative, ...] = ()
 
 
+# tests/scheduling/test_warning_codes.py fails when a Warning's code is missing here
+class WarningCode(StrEnum):
+    """What a warning is about: stable, for programs to branch on (the message is for people)."""
+
+    aha_sun_sensitivity = "aha_sun_sensitivity"
+    breastfeeding_care = "breastfeeding_care"
+    confirm_pregnancy_end = "confirm_pregnancy_end"
+    exosome_quality = "exosome_quality"
+    hydroquinone_peroxide_split = "hydroquinone_peroxide_split"
+    isotretinoin_photosensitivity = "isotretinoin_photosensitivity"
+    no_cleanse_step = "no_cleanse_step"
+    no_exfoliant_night = "no_exfoliant_night"
+    no_moisturiser = "no_moisturiser"
+    no_sunscreen = "no_sunscreen"
+    oral_retinoid = "oral_retinoid"
+    oral_retinoid_pregnancy = "oral_retinoid_pregnancy"
+    oral_retinoid_procedures = "oral_retinoid_procedures"
+    override_confirmed = "override_confirmed"
+    override_ignored = "override_ignored"
+    patch_test_skipped = "patch_test_skipped"
+    prefer_mineral_spf = "prefer_mineral_spf"
+    procedure_exosome_adjunct = "procedure_exosome_adjunct"
+    procedure_isotretinoin = "procedure_isotretinoin"
+    procedure_window = "procedure_window"
+    recovery_night = "recovery_night"
+    series_outside_protocol = "series_outside_protocol"
+    severe_irritation = "severe_irritation"
+    spf_below_30 = "spf_below_30"
+    sunscreen_not_patch_tested = "sunscreen_not_patch_tested"
+    sunscreen_with_acids = "sunscreen_with_acids"
+    sunscreen_with_retinoid = "sunscreen_with_retinoid"
+    ttc_safer_reading = "ttc_safer_reading"
+
+
 @dataclass(frozen=True, slots=True)
 class Warning:
-    code: str
+    code: str  # a WarningCode
     message: str
     rule_id: str | None = None
 

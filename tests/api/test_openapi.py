@@ -318,3 +318,60 @@ async def test_the_docs_work_without_the_internet(page):
             assert len(served.content) > 1000
         spec = re.findall(r"""(?:url|spec-url)[:=]\s*['"]([^'"]+)['"]""", html.text)
         assert spec == ["/openapi.json"]
+
+
+def _resolve(prop: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schemas a property may take (through anyOf and $ref), null aside."""
+    options = prop.get("anyOf", [prop])
+    out = []
+    for option in options:
+        if "$ref" in option:
+            option = SCHEMAS[option["$ref"].rsplit("/", 1)[-1]]
+        if option.get("type") != "null":
+            out.append(option)
+    return out
+
+
+def enum_of(schema: str, prop: str) -> list[str]:
+    [resolved] = _resolve(SCHEMAS[schema]["properties"][prop])
+    values: list[str] = resolved.get("enum") or [resolved["const"]]
+    return values
+
+
+def test_output_enums_are_enums():
+    assert "retinoid" in enum_of("RoutineDay", "night_type")
+    assert {"cleanse", "spf", "patch_test"} <= set(enum_of("StepOut", "kind"))
+    assert enum_of("StepOut", "source") == ["engine", "override"]
+    assert enum_of("ExclusionOut", "slot") == ["am", "pm"]
+    assert {"pregnancy", "procedure", "introduction", "override"} <= set(
+        enum_of("ExclusionOut", "guard")
+    )
+    assert enum_of("AlternativeOut", "source") == ["shelf", "catalog"]
+    assert {"A", "B", "C", "U", "policy", "A/C"} <= set(enum_of("RuleOut", "grade"))
+    assert {"no_sunscreen", "procedure_window", "confirm_pregnancy_end"} <= set(
+        enum_of("WarningOut", "code")
+    )
+    assert "series_outside_protocol" in enum_of("AdviceOut", "code")
+    assert "email_taken" in enum_of("Problem", "code")
+    assert enum_of("ReminderOut", "kind") == ["routine", "procedure_prep", "procedure"]
+    assert enum_of("ReminderOut", "slot") == ["am", "pm"]
+    assert "chemical_peel" in enum_of("ProcedurePublic", "kind")
+    assert enum_of("ProcedurePublic", "depth") == ["superficial", "medium", "deep"]
+    assert enum_of("UserPublic", "role") == ["user", "dermatologist", "admin"]
+    assert enum_of("Token", "token_type") == ["bearer"]
+    assert "serum" in enum_of("StepProductOut", "category")
+
+
+def test_dates_and_instants_carry_their_format():
+    seen = set()
+    for name, schema in SCHEMAS.items():
+        for prop, definition in schema.get("properties", {}).items():
+            formats = {option.get("format") for option in _resolve(definition)}
+            if prop in ("at", "until", "lease_until") or prop.endswith("_at"):
+                assert formats == {"date-time"}, (name, prop)
+                seen.add("date-time")
+            if prop in ("date", "on", "healing_until") or prop.endswith(("_on", "_date")):
+                assert formats == {"date"}, (name, prop)
+                seen.add("date")
+    assert seen == {"date", "date-time"}
+    assert SCHEMAS["RoutineDay"]["properties"]["date"]["format"] == "date"
