@@ -420,6 +420,21 @@ _HEADERS = {
         "schema": {"type": "string"},
     },
 }
+# what a parameter means wherever a route takes it (a route's own description wins)
+_PARAMETERS = {
+    "patient_id": "A linked patient's account id",
+    "product_id": "The product's id",
+    "item_id": "The shelf item's id",
+    "override_id": "The override's id",
+    "procedure_id": "The session's id",
+    "reminder_id": "The reminder's id",
+    "dermatologist_id": "The dermatologist's account id",
+    "q": "Text the product's name or brand contains (case-insensitive)",
+    "category": "Only products of this category",
+    "include_deleted": "Also list withdrawn overrides",
+    "reason": "Why, for the patient and the audit trail",
+    "kind": "Only reminders of these kinds (repeat the parameter for several)",
+}
 _IF_NONE_MATCH = {
     "name": "If-None-Match",
     "in": "header",
@@ -529,6 +544,8 @@ def _document(operation: dict[str, Any], route: Any, method: str, schemas: dict[
 
     parameters = operation.get("parameters", [])
     for parameter in parameters:
+        if parameter["name"] in _PARAMETERS:
+            parameter.setdefault("description", _PARAMETERS[parameter["name"]])
         if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
             parameter["description"] = _IF_MATCH
             if 428 in by_status:  # a route that refuses a write without it requires it

@@ -11,6 +11,8 @@ from app.scheduling.inputs import Category, Override, Slot
 
 
 class StepKind(StrEnum):
+    """What a step does; `patch_test` puts a new product on its test spot, not the face."""
+
     cleanse = "cleanse"
     essence = "essence"
     toner = "toner"
@@ -28,6 +30,8 @@ class StepKind(StrEnum):
 
 
 class NightType(StrEnum):
+    """What the evening is for in the rotation (`recovery`: no actives tonight)."""
+
     retinoid = "retinoid"
     exfoliant = "exfoliant"
     exosome = "exosome"
@@ -36,6 +40,8 @@ class NightType(StrEnum):
 
 
 class Guard(StrEnum):
+    """Why a product is kept out: the kind of rule that excludes it."""
+
     pregnancy = "pregnancy"
     condition = "condition"
     sensitivity = "sensitivity"
@@ -49,6 +55,8 @@ class Guard(StrEnum):
 
 
 class StepSource(StrEnum):
+    """Who placed a step: the engine, or a dermatologist's override."""
+
     engine = "engine"
     override = "override"
 
@@ -93,6 +101,8 @@ class Step:
 
 
 class AlternativeSource(StrEnum):
+    """Where an alternative comes from: the user's shelf or the shared catalog."""
+
     shelf = "shelf"
     catalog = "catalog"
 

@@ -5,12 +5,15 @@ what the server sends."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import re
 from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from app.errors import ProblemCode
 from app.http_cache import cached_json, send_encoded
@@ -375,3 +378,73 @@ def test_dates_and_instants_carry_their_format():
                 seen.add("date")
     assert seen == {"date", "date-time"}
     assert SCHEMAS["RoutineDay"]["properties"]["date"]["format"] == "date"
+
+
+def _undescribed() -> list[str]:
+    """Component schemas and properties that say nothing about themselves. A property that is
+    only a reference may lean on the referenced schema's description."""
+    missing = []
+    for name, schema in SCHEMAS.items():
+        if not schema.get("description"):
+            missing.append(name)
+        for prop, definition in schema.get("properties", {}).items():
+            if definition.get("description"):
+                continue
+            ref = definition.get("$ref")
+            if ref is not None and SCHEMAS[ref.rsplit("/", 1)[-1]].get("description"):
+                continue
+            missing.append(f"{name}.{prop}")
+    return missing
+
+
+def test_every_schema_and_field_has_a_description():
+    missing = _undescribed()
+    assert not missing, f"{len(missing)} without a description: {missing}"
+
+
+def test_every_parameter_has_a_description():
+    missing = [
+        f"{operation_id} {parameter['name']}"
+        for operation_id, (_m, _p, operation) in OPERATIONS.items()
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert not missing, missing
+
+
+def test_key_bodies_have_examples_and_each_example_is_valid():
+    """Examples are data a client may copy: each one validates against its own model."""
+    import app.models as models_package
+
+    with_examples = set()
+    for module in pkgutil.iter_modules(models_package.__path__):
+        loaded = importlib.import_module(f"app.models.{module.name}")
+        for model in vars(loaded).values():
+            if not (isinstance(model, type) and issubclass(model, BaseModel)):
+                continue
+            if model.__module__ != loaded.__name__ or hasattr(model, "__table__"):
+                continue
+            examples = model.model_json_schema(mode="serialization").get("examples", [])
+            for example in examples:
+                model.model_validate(example)
+                with_examples.add(model.__name__)
+    assert {
+        "UserRegister",
+        "Token",
+        "ProfileIn",
+        "ProfilePatch",
+        "ProfilePublic",
+        "ProductCreate",
+        "ShelfItemCreate",
+        "RoutineLogIn",
+        "OverrideCreate",
+        "ProcedureIn",
+        "ProcedureSeriesIn",
+        "ClaimIn",
+        "RedeemIn",
+        "ReminderSettingsIn",
+        "RoutineDay",
+        "Problem",
+    } <= with_examples
+    for name in ("ProfileIn", "RoutineDay", "OverrideCreate", "Problem"):
+        assert SCHEMAS[name]["examples"], name
