@@ -86,6 +86,8 @@ class Route:
     etag: bool = False
     # False for a POST that stores nothing (so it loses no race to a unique constraint)
     writes: bool = True
+    # the operation's description where the route's docstring gives none
+    description: str = ""
 
 
 _OVERRIDE_REFUSED = tuple(
@@ -140,6 +142,14 @@ ROUTES: dict[str, Route] = {
                 (429, _P.rate_limited),
             ),
             writes=False,
+            description="A form (`application/x-www-form-urlencoded`), as OAuth2 has it. People "
+            "send `grant_type=password` with `username` (their email) and `password`; machine "
+            "clients send `grant_type=client_credentials` with `client_id`, `client_secret` and "
+            "`scope` (space-separated; all the client's scopes when empty). Refusals are "
+            "problem+json like every error here: 400 `invalid_request` (a grant's fields "
+            "missing) or `invalid_scope`, 401 `invalid_credentials` (the same for an unknown "
+            "email and a wrong password) or `invalid_client`, 429 `rate_limited` with "
+            "Retry-After (attempts are limited per account and per client address).",
         ),
         Route("getProfile", "Your skin profile", _NO_PROFILE, conditional=True),
         Route("replaceProfile", "Create or replace your skin profile", etag=True),
@@ -523,6 +533,8 @@ def _document(operation: dict[str, Any], route: Any, method: str, schemas: dict[
     facts = ROUTES.get(operation["operationId"])
     if facts is not None and route.summary is None:
         operation["summary"] = facts.summary
+    if facts is not None and facts.description and not operation.get("description"):
+        operation["description"] = facts.description
     responses = operation.setdefault("responses", {})
     default_422 = responses.get("422", {}).get("content", {}).get("application/json", {})
     if default_422.get("schema", {}).get("$ref") == _SCHEMAS + "HTTPValidationError":

@@ -184,6 +184,7 @@ def test_a_user_route():
     assert codes("updateShelfItem", 404) == {"shelf_item_not_found"}
     assert codes("addShelfItem", 409) == {"concurrent_update"}
     assert 409 not in statuses("getShelf")  # reads lose no race
+    assert {200, 201} <= statuses("createLog")  # 200: a log replaced
 
 
 def test_a_dermatologist_route():
