@@ -281,6 +281,7 @@ DeviceId = Annotated[
 ]
 
 
+@raises((404, ProblemCode.device_not_found))
 async def _owned_device(device_id: DeviceId, user: CurrentUser, session: SessionDep) -> Device:
     return await devices.get_owned_device(session, user_id=user.id, device_id=device_id)
 

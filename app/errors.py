@@ -41,10 +41,15 @@ class ProblemCode(StrEnum):
     range_too_long = "range_too_long"  # `max_days`
     # accounts and tokens
     email_taken = "email_taken"
-    invalid_credentials = "invalid_credentials"
-    invalid_client = "invalid_client"
+    password_incorrect = "password_incorrect"  # DELETE /v1/me: the password re-entered is wrong
+    # the token and revocation endpoints' RFC 6749 5.2 / RFC 7009 errors (`error` = `code`)
     invalid_request = "invalid_request"
+    invalid_client = "invalid_client"
+    invalid_grant = "invalid_grant"
+    unauthorized_client = "unauthorized_client"
+    unsupported_grant_type = "unsupported_grant_type"
     invalid_scope = "invalid_scope"
+    unsupported_token_type = "unsupported_token_type"
     invalid_token = "invalid_token"
     user_required = "user_required"  # a service token on a route for people
     role_required = "role_required"  # e.g. a user on a dermatologist's route
@@ -55,6 +60,8 @@ class ProblemCode(StrEnum):
     shelf_item_not_found = "shelf_item_not_found"
     procedure_not_found = "procedure_not_found"
     calendar_feed_not_found = "calendar_feed_not_found"
+    device_not_found = "device_not_found"
+    too_many_devices = "too_many_devices"  # `max_devices`
     # care team and overrides
     invite_invalid = "invite_invalid"
     already_linked = "already_linked"

@@ -97,6 +97,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         calendar,
     ):
         app.include_router(module.router)
+    app.include_router(auth.oauth_router)
     openapi.install(app)
     return app
 

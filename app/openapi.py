@@ -44,6 +44,7 @@ from app.errors import (
     Unprocessable,
 )
 from app.models.problems import Problem
+from app.models.tokens import OAuthErrorBody
 
 DESCRIPTION = """\
 Skincare routines that are safe, explained and step-ordered, for the mobile app, push-notification
@@ -88,6 +89,9 @@ class Route:
     writes: bool = True
     # the operation's description where the route's docstring gives none
     description: str = ""
+    # an OAuth2 endpoint: its 400 and 401 are RFC 6749 5.2 errors (`application/json`,
+    # OAuthErrorBody) and it answers no 422 (a malformed request is `invalid_request`)
+    oauth: bool = False
 
 
 _OVERRIDE_REFUSED = tuple(
@@ -132,25 +136,37 @@ ROUTES: dict[str, Route] = {
         Route("registerUser", "Create an account (role user)", ((409, _P.email_taken),)),
         Route(
             "createToken",
-            "Get an access token (OAuth2 password or client credentials grant)",
+            "Get tokens (OAuth2 password, refresh_token or client credentials grant)",
             (
-                (400, _P.bad_request),
                 (400, _P.invalid_request),
+                (400, _P.invalid_grant),
+                (400, _P.unauthorized_client),
+                (400, _P.unsupported_grant_type),
                 (400, _P.invalid_scope),
-                (401, _P.invalid_credentials),
                 (401, _P.invalid_client),
                 (429, _P.rate_limited),
             ),
-            writes=False,
-            description="A form (`application/x-www-form-urlencoded`), as OAuth2 has it. People "
-            "send `grant_type=password` with `username` (their email) and `password`; machine "
-            "clients send `grant_type=client_credentials` with `client_id`, `client_secret` and "
-            "`scope` (space-separated; all the client's scopes when empty). Refusals are "
-            "problem+json like every error here: 400 `invalid_request` (a grant's fields "
-            "missing) or `invalid_scope`, 401 `invalid_credentials` (the same for an unknown "
-            "email and a wrong password) or `invalid_client`, 429 `rate_limited` with "
-            "Retry-After (attempts are limited per account and per client address).",
+            writes=False,  # what it stores is keyed by fresh random ids: it loses no race
+            oauth=True,
         ),
+        Route(
+            "revokeToken",
+            "Revoke a sign-in by its refresh token or access token (RFC 7009)",
+            ((400, _P.invalid_request), (400, _P.unsupported_token_type)),
+            writes=False,
+            oauth=True,
+        ),
+        Route("getMe", "Your account: id, email, role"),
+        Route(
+            "deleteMe",
+            "Erase your account and its health data (GDPR Art. 17)",
+            ((403, _P.password_incorrect), (429, _P.rate_limited)),
+        ),
+        Route("exportMe", "Everything held about you, as one JSON document (GDPR Art. 20)"),
+        Route("listDevices", "Your registered push devices"),
+        Route("putDevice", "Register or replace a push device", ((409, _P.too_many_devices),)),
+        Route("getDevice", "One of your push devices"),
+        Route("deleteDevice", "Unregister a push device"),
         Route("getProfile", "Your skin profile", _NO_PROFILE, conditional=True),
         Route("replaceProfile", "Create or replace your skin profile", etag=True),
         Route("updateProfile", "Change some fields of your skin profile", _NO_PROFILE, etag=True),
@@ -372,9 +388,15 @@ _DETAILS: dict[ProblemCode, str] = {
     _P.invalid_range: "'to' must not be before 'from'",
     _P.range_too_long: "A range covers at most 62 days",
     _P.email_taken: "An account with this email already exists",
-    _P.invalid_credentials: "Incorrect email or password",
     _P.invalid_client: "Unknown client or wrong secret",
     _P.invalid_request: "The password grant needs username and password",
+    _P.invalid_grant: "Incorrect email or password",
+    _P.unauthorized_client: "Machine credentials cannot be used with this grant",
+    _P.unsupported_grant_type: "Unsupported grant_type: implicit",
+    _P.unsupported_token_type: "A machine client's access token cannot be revoked",
+    _P.password_incorrect: "The password is not this account's",
+    _P.device_not_found: "No such device among yours",
+    _P.too_many_devices: "An account has at most 20 devices: remove one first",
     _P.invalid_scope: "This client may not request: reminders:write",
     _P.profile_not_found: "No profile yet: its owner creates it with PUT /v1/me/profile",
     _P.product_not_found: "No such product",
@@ -429,6 +451,14 @@ _HEADERS = {
         "description": "The authentication scheme to use: `Bearer`",
         "schema": {"type": "string"},
     },
+    "WWWAuthenticateBasic": {
+        "description": '`Basic realm="regimen"`: authenticate the client with HTTP Basic',
+        "schema": {"type": "string"},
+    },
+    "NoStore": {
+        "description": "`no-store`: token responses are never cached (RFC 6749 5.1)",
+        "schema": {"type": "string"},
+    },
 }
 # what a parameter means wherever a route takes it (a route's own description wins)
 _PARAMETERS = {
@@ -462,21 +492,7 @@ _RESPONSE_HEADERS: dict[int, dict[str, str]] = {
     503: {"Retry-After": "RetryAfter"},
 }
 # the form bodies FastAPI names Body_<operationId>, named and described here
-_FORMS: dict[str, tuple[str, str, dict[str, str]]] = {
-    "createToken": (
-        "TokenRequest",
-        "An OAuth2 token request (RFC 6749 4.3 and 4.4), as a form",
-        {
-            "grant_type": "`password` (people) or `client_credentials` (machine clients)",
-            "username": "The account's email (password grant)",
-            "password": "The account's password (password grant)",
-            "client_id": "The service client's id (client credentials grant)",
-            "client_secret": "The service client's secret (client credentials grant)",
-            "scope": "Space-separated scopes to request (client credentials grant; all the "
-            "client's scopes when empty)",
-        },
-    ),
-}
+_FORMS: dict[str, tuple[str, str, dict[str, str]]] = {}
 
 
 def install(app: FastAPI) -> None:
@@ -506,6 +522,11 @@ def build(app: FastAPI) -> dict[str, Any]:
     problem = Problem.model_json_schema(ref_template=_SCHEMAS + "{model}", mode="serialization")
     schemas.update(problem.pop("$defs"))
     schemas["Problem"] = problem
+    oauth = OAuthErrorBody.model_json_schema(
+        ref_template=_SCHEMAS + "{model}", mode="serialization"
+    )
+    schemas.update(oauth.pop("$defs", {}))
+    schemas["OAuthErrorBody"] = oauth
     components["headers"] = copy.deepcopy(_HEADERS)
     for route in _api_routes(app):
         for method in sorted(route.methods or ()):
@@ -550,8 +571,15 @@ def _document(operation: dict[str, Any], route: Any, method: str, schemas: dict[
         codes = by_status.setdefault(status, [])
         if code not in codes:
             codes.append(code)
+    oauth = facts is not None and facts.oauth
+    if oauth:
+        by_status.pop(422, None)  # an OAuth endpoint's malformed request is invalid_request
     for status, codes in by_status.items():
-        if str(status) not in own:
+        if str(status) in own:
+            continue
+        if oauth and status in (400, 401):
+            responses[str(status)] = _oauth_response(status, codes)
+        else:
             responses[str(status)] = _problem_response(status, codes)
 
     parameters = operation.get("parameters", [])
@@ -623,6 +651,43 @@ def _problem_response(status: int, codes: Iterable[ProblemCode]) -> dict[str, An
     return response
 
 
+def _oauth_response(status: int, codes: Iterable[ProblemCode]) -> dict[str, Any]:
+    """An RFC 6749 5.2 error: `application/json`, `error` and `error_description`, with the
+    problem members beside them (app/problems.py oauth_error)."""
+    codes = sorted(codes)
+    phrase = _STATUS_TITLES.get(status) or HTTPStatus(status).phrase
+    examples = {}
+    for code in codes:
+        detail = _DETAILS.get(code, phrase)
+        examples[code.value] = {
+            "summary": code.value,
+            "value": {
+                "error": code.value,
+                "error_description": detail,
+                "type": f"/problems/{code.value}",
+                "title": code.value.replace("_", " ").capitalize(),
+                "status": status,
+                "detail": detail,
+                "code": code.value,
+            },
+        }
+    response: dict[str, Any] = {
+        "description": "RFC 6749 5.2 error: " + ", ".join(f"`{c.value}`" for c in codes),
+        "content": {
+            "application/json": {
+                "schema": {"$ref": _SCHEMAS + "OAuthErrorBody"},
+                "examples": examples,
+            }
+        },
+        "headers": _header_refs(("Cache-Control", "NoStore")),
+    }
+    if status == 401:
+        response["headers"]["WWW-Authenticate"] = {
+            "$ref": "#/components/headers/WWWAuthenticateBasic"
+        }
+    return response
+
+
 def _example_members(code: ProblemCode) -> dict[str, Any]:
     members: dict[ProblemCode, dict[str, Any]] = {
         _P.validation_error: {
@@ -636,6 +701,7 @@ def _example_members(code: ProblemCode) -> dict[str, Any]:
         _P.lease_too_long: {"max_seconds": 900},
         _P.session_too_soon: {"min_interval_days": 28, "conflicts_with": "2027-03-01"},
         _P.date_out_of_range: {"earliest": "2025-02-27", "latest": "2029-03-03"},
+        _P.too_many_devices: {"max_devices": 20},
     }
     if code in members:
         return members[code]

@@ -33,6 +33,8 @@ _LOCALE = re.compile(r"(?:[A-Za-z]{2,3}|[A-Za-z]{5,8})(?:-[A-Za-z0-9]{1,8})*")
 
 
 class Platform(StrEnum):
+    """Which push service reaches an install: APNs (ios), FCM (android) or Web Push (web)."""
+
     ios = "ios"
     android = "android"
     web = "web"
@@ -140,6 +142,8 @@ class PushTarget(BaseModel):
 
 
 class DevicePublic(BaseModel):
+    """A registered push device (one app install)."""
+
     device_id: str = Field(description="The client's id for this install")
     platform: Platform = Field(description="Which push service reaches this install")
     push_token: str = Field(description="The token the push service gave this install")
@@ -150,4 +154,6 @@ class DevicePublic(BaseModel):
 
 
 class DeviceList(BaseModel):
+    """The caller's push devices."""
+
     items: list[DevicePublic] = Field(description="The caller's devices, oldest first")

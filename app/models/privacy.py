@@ -44,8 +44,12 @@ class AccountDeletion(BaseModel):
 class ProcedureExport(ProcedurePublic):
     """A session, including withdrawn ones (`deleted_at`)."""
 
-    deleted_at: Instant | None = None
-    deleted_by: uuid.UUID | None = None
+    deleted_at: Instant | None = Field(
+        default=None, description="When it was withdrawn; null while it stands"
+    )
+    deleted_by: uuid.UUID | None = Field(
+        default=None, description="Who withdrew it (the caller or a dermatologist)"
+    )
 
 
 class CareLinkExport(BaseModel):
@@ -53,39 +57,55 @@ class CareLinkExport(BaseModel):
     dermatologist: only the patient's id (the patient's own data is theirs to export)."""
 
     role: Literal["patient", "dermatologist"] = Field(description="The caller's side of it")
-    dermatologist: PersonOut | None = None
-    patient_id: uuid.UUID | None = None
-    linked_at: Instant
-    revoked_at: Instant | None = None
+    dermatologist: PersonOut | None = Field(
+        default=None, description="As the patient: who could see the plan; else null"
+    )
+    patient_id: uuid.UUID | None = Field(
+        default=None, description="As the dermatologist: the patient's account id; else null"
+    )
+    linked_at: Instant = Field(description="When the invite was redeemed")
+    revoked_at: Instant | None = Field(
+        default=None, description="When the link ended; null while it stands"
+    )
 
 
 class CareInviteExport(BaseModel):
     """An invite the caller created (the code itself is never stored, only its hash)."""
 
-    id: uuid.UUID
-    created_at: Instant
-    expires_at: Instant
-    redeemed_at: Instant | None = None
-    redeemed_by: uuid.UUID | None = None
+    id: uuid.UUID = Field(description="The invite's id")
+    created_at: Instant = Field(description="When the caller created it")
+    expires_at: Instant = Field(description="When it stopped (or stops) being redeemable")
+    redeemed_at: Instant | None = Field(
+        default=None, description="When a dermatologist redeemed it; null if never"
+    )
+    redeemed_by: uuid.UUID | None = Field(
+        default=None, description="The dermatologist who redeemed it (null if never, or erased)"
+    )
 
 
 class CareTeamExport(BaseModel):
-    links: list[CareLinkExport]
-    invites: list[CareInviteExport]
+    """The caller's consent links and the invites they created."""
+
+    links: list[CareLinkExport] = Field(description="Every link, ended ones included")
+    invites: list[CareInviteExport] = Field(description="Every invite the caller created")
 
 
 class CalendarFeedExport(BaseModel):
     """That a personal calendar feed exists (its token is shown once and only a hash kept)."""
 
-    created_at: Instant
+    created_at: Instant = Field(description="When the current feed link was issued")
 
 
 class RemindersExport(BaseModel):
+    """Reminder settings, the materialised reminders and the calendar feed."""
+
     settings: ReminderSettingsPublic | None = Field(
         description="The caller's reminder settings; null without a profile"
     )
     items: list[ReminderFields] = Field(description="The materialised schedule, soonest first")
-    calendar_feed: CalendarFeedExport | None = None
+    calendar_feed: CalendarFeedExport | None = Field(
+        default=None, description="The personal calendar feed, if one was issued"
+    )
 
 
 class AccountExport(BaseModel):
@@ -94,21 +114,21 @@ class AccountExport(BaseModel):
     format: ExportFormat = Field(
         default=EXPORT_FORMAT, description="The version of this document's shape"
     )
-    exported_at: Instant
-    account: AccountPublic
-    profile: ProfilePublic | None
+    exported_at: Instant = Field(description="When this document was made")
+    account: AccountPublic = Field(description="The account (never the password hash)")
+    profile: ProfilePublic | None = Field(description="The skin profile; null if none yet")
     shelf: list[ShelfItemPublic] = Field(description="With each item's product embedded")
     products: list[ProductPublic] = Field(description="The caller's own (private) products")
-    logs: list[RoutineLogPublic]
-    procedures: list[ProcedureExport]
+    logs: list[RoutineLogPublic] = Field(description="Every routine log, oldest first")
+    procedures: list[ProcedureExport] = Field(description="Every session, withdrawn ones too")
     overrides: list[OverridePublic] = Field(
         description="Dermatologists' overrides of the caller's plan, withdrawn ones included"
     )
-    care_team: CareTeamExport
+    care_team: CareTeamExport = Field(description="Consent links and invites")
     audit: list[AuditRecordPublic] = Field(
         description="The audit chain about the caller, oldest first"
     )
-    reminders: RemindersExport
+    reminders: RemindersExport = Field(description="Reminder settings and reminders")
     devices: list[DevicePublic] = Field(
         description="The caller's registered push devices, with their push tokens"
     )

@@ -107,3 +107,6 @@ class Problem(BaseModel):
         "The first date accepted (`date_out_of_range`)"
     )
     latest: date | SkipJsonSchema[None] = _sometimes("The last date accepted (`date_out_of_range`)")
+    max_devices: int | SkipJsonSchema[None] = _sometimes(
+        "The most push devices one account may register (`too_many_devices`)"
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
@@ -43,18 +44,24 @@ class RefreshToken(SQLModel, table=True):
 
 # RFC 6749 3.2: the server MUST ignore parameters it does not know, so these forms ignore extra
 # fields (unlike this API's JSON bodies, which refuse them).
-class TokenForm(SQLModel):
+class TokenRequest(SQLModel):
     """`POST /v1/auth/token` (application/x-www-form-urlencoded, RFC 6749)."""
 
     model_config = ConfigDict(extra="ignore")  # type: ignore[assignment]
 
+    # a string, not an enum: an unknown grant is RFC 6749's unsupported_grant_type, not a 422
     grant_type: Text = Field(
-        max_length=64, description="password, refresh_token or client_credentials"
+        max_length=64,
+        description="`password` (a person signs in), `refresh_token` (rotate a person's refresh "
+        "token) or `client_credentials` (a machine client)",
+        schema_extra={"examples": ["password", "refresh_token", "client_credentials"]},
     )
     username: Text | None = Field(
         default=None, max_length=320, description="password grant: the account's email"
     )
-    password: Text | None = Field(default=None, max_length=128, description="password grant")
+    password: Text | None = Field(
+        default=None, max_length=128, description="password grant: the account's password"
+    )
     # as long as revocation takes: whatever is not ours is an unknown token (invalid_grant)
     refresh_token: Text | None = Field(
         default=None, max_length=4096, description="refresh_token grant: the latest refresh token"
@@ -76,7 +83,7 @@ class TokenForm(SQLModel):
     )
 
 
-class RevokeForm(SQLModel):
+class RevokeRequest(SQLModel):
     """`POST /v1/auth/revoke` (application/x-www-form-urlencoded, RFC 7009)."""
 
     model_config = ConfigDict(extra="ignore")  # type: ignore[assignment]
@@ -90,17 +97,26 @@ class RevokeForm(SQLModel):
     )
 
 
+class OAuthErrorCode(StrEnum):
+    """RFC 6749 5.2's error codes, and RFC 7009 2.2.1's unsupported_token_type."""
+
+    invalid_request = "invalid_request"
+    invalid_client = "invalid_client"
+    invalid_grant = "invalid_grant"
+    unauthorized_client = "unauthorized_client"
+    unsupported_grant_type = "unsupported_grant_type"
+    invalid_scope = "invalid_scope"
+    unsupported_token_type = "unsupported_token_type"
+
+
 class OAuthErrorBody(SQLModel):
     """An error of the token and revocation endpoints (RFC 6749 5.2), `application/json`: the
     RFC's two members, and the problem members every other error of this API carries."""
 
-    error: str = Field(
-        description="invalid_request, invalid_client, invalid_grant, unauthorized_client, "
-        "unsupported_grant_type, invalid_scope (or, revoking, unsupported_token_type)"
-    )
+    error: OAuthErrorCode = Field(description="The RFC 6749 5.2 error code: branch on this")
     error_description: str = Field(description="What went wrong, for a developer")
-    type: str = Field(description="/problems/<error>")
-    title: str
-    status: int
+    type: str = Field(description="`/problems/` and the error code")
+    title: str = Field(description="A short summary of the kind of error, for people")
+    status: int = Field(description="The HTTP status code of this response")
     detail: str = Field(description="The same as error_description")
-    code: str = Field(description="The same as error")
+    code: OAuthErrorCode = Field(description="The same as error")

@@ -35,7 +35,7 @@ from app.errors import (
     UnsupportedTokenType,
 )
 from app.models.accounts import Token
-from app.models.tokens import RefreshToken, TokenFamily, TokenForm
+from app.models.tokens import RefreshToken, TokenFamily, TokenRequest
 from app.rate_limit import AttemptLimiter
 from app.security import issue_token, new_refresh_token, read_token, refresh_token_digest
 from app.services import accounts
@@ -57,7 +57,7 @@ async def grant(
     session: AsyncSession,
     settings: Settings,
     *,
-    form: TokenForm,
+    form: TokenRequest,
     basic: ClientCredentials | None,
     limiter: AttemptLimiter,
     address: str,
@@ -82,7 +82,7 @@ async def grant(
     raise UnsupportedGrantType("grant_type must be password, refresh_token or client_credentials")
 
 
-def _public_client(form: TokenForm, basic: ClientCredentials | None) -> None:
+def _public_client(form: TokenRequest, basic: ClientCredentials | None) -> None:
     """People's apps are public clients (RFC 6749 2.1): a client_id alone may identify one and
     is ignored, but a client authenticating with a secret is a machine client, and machine
     clients use client_credentials only."""
@@ -94,7 +94,7 @@ async def _password_grant(
     session: AsyncSession,
     settings: Settings,
     *,
-    form: TokenForm,
+    form: TokenRequest,
     basic: ClientCredentials | None,
     limiter: AttemptLimiter,
     address: str,
@@ -112,7 +112,7 @@ async def _password_grant(
     return await sign_in(session, settings, user_id=user.id)
 
 
-def _client_of(form: TokenForm, basic: ClientCredentials | None) -> ClientCredentials:
+def _client_of(form: TokenRequest, basic: ClientCredentials | None) -> ClientCredentials:
     """RFC 6749 2.3: one way of authenticating per request, HTTP Basic or the form."""
     if basic is not None:
         if form.client_id is not None or form.client_secret is not None:
@@ -131,7 +131,7 @@ async def _client_credentials_grant(
     session: AsyncSession,
     settings: Settings,
     *,
-    form: TokenForm,
+    form: TokenRequest,
     basic: ClientCredentials | None,
     limiter: AttemptLimiter,
     address: str,

@@ -81,7 +81,11 @@ async def test_every_instant_in_the_main_reads_is_rfc3339_utc_whole_seconds(clie
     await read("POST", "/v1/me/procedures", me, json={"kind": "ipl", "on": today})
     await read("PUT", "/v1/me/reminders", me, json={"enabled": True})
     await read("POST", "/v1/me/calendar/token", me)
+    await read("PUT", "/v1/me/devices/phone-1", me, json={"platform": "ios", "push_token": "t1"})
     for url in (
+        "/v1/me",
+        "/v1/me/devices",
+        "/v1/me/export",
         "/v1/me/profile",
         "/v1/me/shelf",
         "/v1/me/routine",

@@ -19,6 +19,7 @@ from app.errors import ProblemCode
 from app.http_cache import cached_json, send_encoded
 from app.main import create_app
 from app.models.problems import Problem
+from app.models.tokens import OAuthErrorBody
 from app.openapi import _BY_NAME, ROUTES, _api_routes
 from tests.factories import create_person, put_profile
 
@@ -32,7 +33,17 @@ OPERATIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
 SCHEMAS: dict[str, Any] = DOC["components"]["schemas"]
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 SCHEDULER = {"listDueReminders", "claimReminders", "ackReminder"}
-PUBLIC = {"getHealth", "getReadiness", "getMetrics", "registerUser", "createToken", "listRules"}
+PUBLIC = {
+    "getHealth",
+    "getReadiness",
+    "getMetrics",
+    "registerUser",
+    "createToken",
+    "revokeToken",
+    "listRules",
+}
+# RFC 6749 5.2 errors (application/json, OAuthErrorBody), not problems
+OAUTH_ERRORS = {("createToken", "400"), ("createToken", "401"), ("revokeToken", "400")}
 
 
 def op(operation_id: str) -> dict[str, Any]:
@@ -42,7 +53,8 @@ def op(operation_id: str) -> dict[str, Any]:
 def codes(operation_id: str, status: int) -> set[str]:
     """The problem codes an operation lists for a status (its examples, one per code)."""
     response = op(operation_id)["responses"][str(status)]
-    return set(response["content"]["application/problem+json"]["examples"])
+    [media] = response["content"].values()  # problem+json, or an OAuth error's plain JSON
+    return set(media["examples"])
 
 
 def statuses(operation_id: str) -> set[int]:
@@ -92,6 +104,14 @@ def test_every_error_response_is_a_problem():
             if int(status) < 400:
                 continue
             content = response["content"]
+            if (operation_id, status) in OAUTH_ERRORS:
+                assert list(content) == ["application/json"], (operation_id, status)
+                media = content["application/json"]
+                assert media["schema"] == {"$ref": "#/components/schemas/OAuthErrorBody"}
+                for code, example in media["examples"].items():
+                    assert example["value"]["error"] == example["value"]["code"] == code
+                    OAuthErrorBody.model_validate(example["value"])
+                continue
             assert list(content) == ["application/problem+json"], (operation_id, status)
             media = content["application/problem+json"]
             assert media["schema"] == PROBLEM_REF, (operation_id, status)
@@ -147,7 +167,7 @@ def test_each_operation_says_truthfully_who_may_call_it():
             assert codes(operation_id, 401) >= {"not_authenticated", "invalid_token"}
             assert "WWW-Authenticate" in header_names(operation["responses"]["401"])
             assert 403 in statuses(operation_id)
-        elif operation_id != "createToken":  # its 401 is a wrong password or client secret
+        elif operation_id != "createToken":  # its 401 is a wrong client secret (invalid_client)
             assert 401 not in statuses(operation_id), operation_id
 
 
@@ -159,7 +179,10 @@ def test_the_request_alone_decides_413_and_422():
             assert codes(operation_id, 413) == {"payload_too_large"}, operation_id
         else:
             assert 413 not in statuses(operation_id), operation_id
-        if body or validated:
+        if operation_id in {"createToken", "revokeToken"}:  # RFC 6749: invalid_request instead
+            assert "invalid_request" in codes(operation_id, 400), operation_id
+            assert 422 not in statuses(operation_id), operation_id
+        elif body or validated:
             assert "validation_error" in codes(operation_id, 422), operation_id
         else:
             assert 422 not in statuses(operation_id), operation_id
@@ -230,11 +253,24 @@ def test_the_token_route_is_a_described_form():
         "$ref": "#/components/schemas/TokenRequest"
     }
     form = SCHEMAS["TokenRequest"]
-    assert form["properties"]["grant_type"]["enum"] == ["password", "client_credentials"]
+    assert set(form["properties"]["grant_type"]["examples"]) == {
+        "password",
+        "refresh_token",
+        "client_credentials",
+    }
     assert all(prop.get("description") for prop in form["properties"].values())
-    assert codes("createToken", 400) == {"bad_request", "invalid_request", "invalid_scope"}
-    assert codes("createToken", 401) == {"invalid_credentials", "invalid_client"}
-    assert 409 not in statuses("createToken")  # it stores nothing
+    assert codes("createToken", 400) == {
+        "invalid_request",
+        "invalid_grant",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "invalid_scope",
+    }
+    assert codes("createToken", 401) == {"invalid_client"}
+    assert codes("createToken", 429) == {"rate_limited"}
+    assert 409 not in statuses("createToken")  # what it stores is keyed by fresh random ids
+    assert 422 not in statuses("createToken")  # a malformed request is invalid_request
+    assert codes("revokeToken", 400) == {"invalid_request", "unsupported_token_type"}
 
 
 def test_conditional_reads_document_etag_if_none_match_and_304():

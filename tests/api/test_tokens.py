@@ -616,3 +616,14 @@ def test_every_rfc_6749_error_is_exercised():
     person = Person(id=None, email="x@example.com", token="")  # type: ignore[arg-type]
     assert {error for _kwargs, _status, error in _errors(person, "c", "s").values()} == errors
     assert sorted(_errors(person, "c", "s")) == sorted(ERROR_CASES)
+
+
+async def test_metrics_and_logs_name_the_oauth_routes_by_their_full_template(client):
+    """The token and revoke routes live on a router of their own (for their route class); they
+    are still labelled /v1/auth/token and /v1/auth/revoke, not /token."""
+    await client.post("/v1/auth/token", data={"grant_type": "password"})
+    await client.post("/v1/auth/revoke", data={"token": "not-a-token"})
+    metrics = (await client.get("/metrics")).text
+    assert 'route="/v1/auth/token"' in metrics
+    assert 'route="/v1/auth/revoke"' in metrics
+    assert 'route="/token"' not in metrics
