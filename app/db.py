@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -52,6 +52,17 @@ def create_engine(
     **kwargs: Any,
 ) -> AsyncEngine:
     if url.startswith("sqlite"):
+        if make_url(url).database not in (None, "", ":memory:"):
+            # A fixed pool here too. The default (5, plus 10 overflow) opened and closed a
+            # connection per request past five at once: with aiosqlite that is a new thread,
+            # a file open and four PRAGMAs every time (py-spy: the event loop idle a third of
+            # a burst of cached reads, waiting on Thread.start).
+            kwargs = {
+                "pool_size": pool_size,
+                "max_overflow": 0,
+                "pool_timeout": pool_timeout_s,
+                **kwargs,
+            }
         engine = create_async_engine(url, **kwargs)
         _configure_sqlite(engine, busy_timeout_ms)
         return engine

@@ -1,7 +1,9 @@
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.pool import QueuePool, StaticPool
 
 from app.config import PLACEHOLDER_SECRET, Settings
+from app.db import create_engine
 
 
 def test_production_refuses_the_placeholder_or_a_short_secret():
@@ -46,3 +48,17 @@ def test_an_app_without_a_secret_warns_loudly(caplog):
     with caplog.at_level("WARNING", logger="regimen"):
         create_app(Settings(environment="development", secret_key=PLACEHOLDER_SECRET))
     assert "REGIMEN_SECRET_KEY is not set" in caplog.text
+
+
+async def test_a_sqlite_file_gets_a_fixed_pool_of_the_configured_size(tmp_path):
+    """Past its pool the default opened and closed a connection per request (with aiosqlite:
+    a thread, a file and four PRAGMAs each time); a file database keeps pool_size open, like
+    PostgreSQL. An in-memory database keeps SQLAlchemy's own single-connection pool."""
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}", pool_size=7)
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, QueuePool)
+    assert (pool.size(), pool._max_overflow) == (7, 0)
+    await engine.dispose()
+    memory = create_engine("sqlite+aiosqlite://", pool_size=7)
+    assert isinstance(memory.sync_engine.pool, StaticPool)
+    await memory.dispose()
