@@ -1,5 +1,5 @@
 """Input types every edge shares: text without control characters, dates in a sane range, strict
-booleans, and the one email normalisation.
+booleans and numbers, and the one email normalisation.
 
 They are used on request models, query and form parameters only, never on stored or public
 models: a value stored before these rules existed must still read back.
@@ -49,6 +49,13 @@ def _in_range(value: date) -> date:
     return value
 
 
+def _json_number(value: Any) -> Any:
+    """A JSON number: pydantic's lax int and float read true as 1, false as 0 and "5" as 5."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("expected a number")
+    return value
+
+
 def _strict_bool(value: Any) -> Any:
     """A query string's true/false (FastAPI's lax bool reads 1, on, yes as well)."""
     if isinstance(value, bool):
@@ -66,6 +73,10 @@ SafeDate = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_in_r
 """A calendar date written YYYY-MM-DD, between 1900-01-01 and 2100-12-31."""
 StrictFlag = Annotated[StrictBool, Field()]
 """A JSON boolean: true or false, never 0, 1 or "yes"."""
+StrictInteger = Annotated[int, BeforeValidator(_json_number)]
+"""A JSON integer (5, or 5.0 as JSON Schema reads it): never true, false or "5"."""
+StrictNumber = Annotated[float, BeforeValidator(_json_number)]
+"""A JSON number: never true, false or "5.5"."""
 QueryFlag = Annotated[bool, BeforeValidator(_strict_bool)]
 """A query-string boolean: true or false."""
 

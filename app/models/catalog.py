@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import JSONList, created_at_field, id_field
 from app.scheduling.inputs import ActiveClass, Category, ExosomeSource, FilterType
-from app.validation import StrictFlag, Text
+from app.validation import StrictFlag, StrictInteger, StrictNumber, Text
 
 
 class ActiveIn(BaseModel):
@@ -25,6 +25,7 @@ class ActiveIn(BaseModel):
 
 class ActiveCreate(ActiveIn):
     name: Text = Field(min_length=1, max_length=80)
+    percent: StrictNumber | None = Field(default=None, ge=0, le=100)
 
 
 InciName = Annotated[str, Field(min_length=1, max_length=200)]
@@ -87,6 +88,8 @@ class ProductCreate(ProductBase):
     batch_on_label: StrictFlag | None = None
     expiry_on_label: StrictFlag | None = None
     rinse_off: StrictFlag | None = None
+    spf: StrictInteger | None = Field(default=None, ge=1, le=100)
+    ph: StrictNumber | None = Field(default=None, ge=0, le=14)
 
 
 class ProductPublic(ProductBase):

@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import JSONList, UTCDateTime, created_at_field, id_field
 from app.models.care_team import PersonOut
 from app.scheduling.inputs import Frequency, OverrideAction, Slot
-from app.validation import MultilineText, SafeDate, StrictFlag
+from app.validation import MultilineText, SafeDate, StrictFlag, StrictInteger
 
 Action = OverrideAction
 
@@ -102,6 +102,13 @@ class PlanOverride(SQLModel, table=True):
 class OverrideCreate(OverrideFields):
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
+    interval_days: StrictInteger | None = Field(default=None, ge=2, le=60)
+    weekdays: list[Annotated[StrictInteger, Field(ge=1, le=7)]] | None = Field(
+        default=None, min_length=1, max_length=7
+    )
+    wait_after_seconds: StrictInteger | None = Field(default=None, ge=0, le=3600)
+    position: StrictInteger | None = Field(default=None, ge=1, le=30)
+    patch_test_days: StrictInteger | None = Field(default=None, ge=0, le=21)
     reason: MultilineText = Field(min_length=1, max_length=500)
     starts_on: SafeDate
     ends_on: SafeDate | None = None

@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import UTCDateTime, created_at_field, id_field
 from app.models.care_team import PersonOut
 from app.scheduling import PeelDepth, ProcedureKind
-from app.validation import MultilineText, SafeDate, StrictFlag, Text
+from app.validation import MultilineText, SafeDate, StrictFlag, StrictInteger, Text
 
 MAX_SESSIONS = 10
 
@@ -79,7 +79,7 @@ class ProcedureIn(SQLModel):
 class PatientProcedureIn(ProcedureIn):
     """A dermatologist's session for a patient."""
 
-    healing_days: int | None = Field(
+    healing_days: StrictInteger | None = Field(
         default=None, ge=1, le=60, description="The clinic's healing window, if longer (PP5)"
     )
     reason: MultilineText | None = Field(default=None, min_length=1, max_length=500)
@@ -93,13 +93,13 @@ class ProcedureSeriesIn(SQLModel):
 
     kind: ProcedureKind
     depth: PeelDepth | None = None
-    sessions: int = Field(ge=1, le=MAX_SESSIONS)
-    interval_days: int = Field(ge=1, le=365)
+    sessions: StrictInteger = Field(ge=1, le=MAX_SESSIONS)
+    interval_days: StrictInteger = Field(ge=1, le=365)
     starts_on: SafeDate
-    maintenance_months: int | None = Field(default=None, ge=1, le=24)
+    maintenance_months: StrictInteger | None = Field(default=None, ge=1, le=24)
     clinic: Text | None = Field(default=None, min_length=1, max_length=200)
     clinic_exosome: StrictFlag = False
-    healing_days: int | None = Field(default=None, ge=1, le=60)
+    healing_days: StrictInteger | None = Field(default=None, ge=1, le=60)
     reason: MultilineText | None = Field(default=None, min_length=1, max_length=500)
     acknowledge_warning: StrictFlag = False
 

@@ -18,7 +18,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import UTCDateTime, created_at_field, utcnow
 from app.models.profiles import LocalTime
 from app.scheduling.inputs import Slot
-from app.validation import StrictFlag, Text
+from app.validation import StrictFlag, StrictInteger, Text
 
 
 class ReminderKind(StrEnum):
@@ -147,7 +147,7 @@ class ClaimIn(BaseModel):
 
     worker_id: Text = Field(min_length=1, max_length=64)
     until: AwareDatetime
-    max: int = Field(default=50, ge=1, le=200)
+    max: StrictInteger = Field(default=50, ge=1, le=200)
     # only these kinds (a scheduler that sends routine reminders only); all when absent
     kind: list[ReminderKind] | None = Field(default=None, min_length=1, max_length=3)
 

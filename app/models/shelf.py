@@ -13,7 +13,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from app.models.base import created_at_field, id_field
 from app.models.catalog import Product, ProductPublic
 from app.scheduling.inputs import PatchTest
-from app.validation import SafeDate, Text
+from app.validation import SafeDate, StrictInteger, Text
 
 
 class ShelfFields(SQLModel):
@@ -47,6 +47,7 @@ class ShelfItemCreate(ShelfFields):
     expires_on: SafeDate | None = None
     opened_on: SafeDate | None = None
     introduced_on: SafeDate | None = None
+    pao_months: StrictInteger | None = Field(default=None, ge=1, le=120)
 
     product_id: uuid.UUID
 
@@ -58,7 +59,7 @@ class ShelfItemUpdate(SQLModel):
     expires_on: SafeDate | None = None
     opened_on: SafeDate | None = None
     introduced_on: SafeDate | None = None
-    pao_months: int | None = Field(default=None, ge=1, le=120)
+    pao_months: StrictInteger | None = Field(default=None, ge=1, le=120)
     patch_test: PatchTest | None = None
 
     @model_validator(mode="after")

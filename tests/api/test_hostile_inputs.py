@@ -204,6 +204,69 @@ CASES: dict[str, Case] = {
         params={"from": "9999-12-31T00:00:00-14:00", "to": "9999-12-31T23:00:00-14:00"},
         expect=0,
     ),  # noqa: E501
+    # --- numbers that pydantic's lax int and float would read from true, false or a string -----
+    "product.spf_true": Case("POST", "/v1/products", json=PRODUCT | {"spf": True}),
+    "product.spf_string": Case("POST", "/v1/products", json=PRODUCT | {"spf": "30"}),
+    "product.ph_false": Case("POST", "/v1/products", json=PRODUCT | {"ph": False}),
+    "product.ph_string": Case("POST", "/v1/products", json=PRODUCT | {"ph": "5.5"}),
+    "product.active_percent_false": Case(
+        "POST",
+        "/v1/products",
+        json=PRODUCT | {"actives": [{"class": "niacinamide", "name": "N", "percent": False}]},
+    ),
+    "shelf.pao_months_string": Case(
+        "POST", "/v1/me/shelf", json={"product_id": "{product_id}", "pao_months": "12"}
+    ),
+    "shelf_patch.pao_months_true": Case(
+        "PATCH", "/v1/me/shelf/{item_id}", json={"pao_months": True}
+    ),
+    "override.wait_true": Case(
+        "POST",
+        "/v1/patients/{patient_id}/overrides",
+        "derm",
+        {
+            "action": "set_wait",
+            "product_id": "{product_id}",
+            "wait_after_seconds": True,
+            "reason": "why",
+            "starts_on": str(TODAY),
+        },
+        headers={"If-Match": "{etag}"},
+    ),
+    "override.weekdays_strings": Case(
+        "POST",
+        "/v1/patients/{patient_id}/overrides",
+        "derm",
+        {
+            "action": "set_frequency",
+            "product_id": "{product_id}",
+            "frequency": "weekdays",
+            "weekdays": ["1", "3"],
+            "reason": "why",
+            "starts_on": str(TODAY),
+        },
+        headers={"If-Match": "{etag}"},
+    ),
+    "procedure.series_sessions_string": Case(
+        "POST",
+        "/v1/patients/{patient_id}/procedure-series",
+        "derm",
+        json={"kind": "prp", "sessions": "3", "interval_days": 21, "starts_on": str(TODAY)},
+        headers={"If-Match": "{etag}"},
+    ),
+    "procedure.healing_days_true": Case(
+        "POST",
+        "/v1/patients/{patient_id}/procedures",
+        "derm",
+        json={"kind": "ipl", "on": str(TODAY), "healing_days": True},
+        headers={"If-Match": "{etag}"},
+    ),
+    "claim.max_true": Case(
+        "POST",
+        "/v1/reminders/claim",
+        "scheduler",
+        {"worker_id": "w", "until": (NOW + timedelta(minutes=5)).isoformat(), "max": True},
+    ),
     # --- forged cursors ------------------------------------------------------------------------
     "cursor.not_base64": Case("GET", "/v1/products", params={"cursor": "!!!"}),
     "cursor.nul_name": Case(
