@@ -1,5 +1,7 @@
 """Problem+json for every error, and the operator endpoints."""
 
+import uuid
+
 from tests.factories import create_person
 
 
@@ -109,3 +111,18 @@ async def test_a_locked_sqlite_database_is_a_503_with_retry_after(client, monkey
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     assert response.json()["code"] == "database_unavailable"
+
+
+async def test_a_405_allows_every_method_the_path_is_served_with(client):
+    """RFC 9110 15.5.6: Allow lists the target's methods, not those of one of its routes."""
+    cases = {
+        "/v1/me/profile": "GET, PATCH, PUT",
+        "/v1/me/shelf": "GET, POST",
+        "/v1/me/calendar/token": "DELETE, POST",
+        f"/v1/me/shelf/{uuid.uuid4()}": "DELETE, PATCH",
+    }
+    for path, allowed in cases.items():
+        response = await client.request("TRACE", path)
+        assert response.status_code == 405, path
+        assert response.headers["allow"] == allowed, path
+        assert response.json()["code"] == "method_not_allowed"
