@@ -126,3 +126,17 @@ async def test_a_405_allows_every_method_the_path_is_served_with(client):
         assert response.status_code == 405, path
         assert response.headers["allow"] == allowed, path
         assert response.json()["code"] == "method_not_allowed"
+
+
+async def test_a_literal_path_is_not_an_id_of_its_sibling_route(client):
+    """DELETE /v1/me/care-team/invites is a method that path does not take (405, Allow: POST),
+    not a malformed dermatologist id for DELETE /v1/me/care-team/{dermatologist_id} (422)."""
+    person = await create_person(client)
+    wrong_method = await client.delete("/v1/me/care-team/invites", headers=person.headers)
+    assert wrong_method.status_code == 405, wrong_method.text
+    assert wrong_method.headers["allow"] == "POST"
+    malformed = await client.delete("/v1/me/care-team/not-an-id", headers=person.headers)
+    assert malformed.status_code == 404
+    assert malformed.headers["content-type"] == "application/problem+json"
+    unknown = await client.delete(f"/v1/me/care-team/{uuid.uuid4()}", headers=person.headers)
+    assert unknown.json()["code"] == "care_link_not_found"
