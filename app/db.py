@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from app.errors import DatabaseUnavailable
+from app.errors import DatabaseUnavailable, ProblemCode, raises
 
 if TYPE_CHECKING:
     from app.config import Settings
@@ -166,6 +166,7 @@ async def begin_read(session: AsyncSession) -> None:
         await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
+@raises((503, ProblemCode.database_unavailable))
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
     """A read-only request's session (the hot reads: a routine, a profile, a shelf). It never
     commits: there is nothing to commit, and closing it returns the connection."""
@@ -175,6 +176,8 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+# a write that lost a race to a unique constraint is refused whole (app/problems.py)
+@raises((503, ProblemCode.database_unavailable), writes=((409, ProblemCode.concurrent_update),))
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's one transaction: committed when the handler succeeds, else rolled back."""
     sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker

@@ -5,13 +5,16 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Header, Request
-from fastapi.security import OAuth2PasswordBearer
+from fastapi import Depends, Header, Request, Security
+from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
+from fastapi.security import APIKeyQuery, OAuth2, OAuth2PasswordBearer
+from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import HTTPConnection
 
 from app.config import Settings
 from app.db import get_read_session, get_session
-from app.errors import Forbidden, PreconditionRequired, Unauthorized
+from app.errors import Forbidden, PreconditionRequired, ProblemCode, Unauthorized, raises
 from app.models.accounts import Role, ServiceClient, User
 from app.models.overrides import PlanOverride
 from app.models.shelf import ShelfItem
@@ -24,7 +27,57 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 # The hot reads (a routine, a profile, a shelf): no transaction, no commit (app/db.py)
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 
-_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+TOKEN_URL = "/v1/auth/token"
+SCOPES = {"reminders:read": "Read the due reminders, claim them and acknowledge them"}
+
+# Who may call what, as the OpenAPI document tells it (FastAPI derives each operation's
+# `security` from the scheme its dependencies use): people with the password flow, push
+# schedulers with client credentials, a calendar app with its feed token.
+_bearer = OAuth2PasswordBearer(
+    tokenUrl=TOKEN_URL,
+    refreshUrl=TOKEN_URL,
+    scheme_name="OAuth2Password",
+    description="People (users, dermatologists, admins): `grant_type=password` at "
+    "POST /v1/auth/token, then `Authorization: Bearer <access_token>`.",
+    auto_error=False,
+)
+
+
+class _ClientCredentialsBearer(OAuth2):
+    """A bearer token from the client credentials flow (read as OAuth2PasswordBearer reads
+    its own)."""
+
+    def __init__(self) -> None:
+        flow = OAuthFlowClientCredentials(tokenUrl=TOKEN_URL, scopes=SCOPES)
+        super().__init__(
+            flows=OAuthFlows(clientCredentials=flow),
+            scheme_name="OAuth2ClientCredentials",
+            description="Machine clients (push schedulers): `grant_type=client_credentials` "
+            "with `client_id`, `client_secret` and `scope` at POST /v1/auth/token, then "
+            "`Authorization: Bearer <access_token>`.",
+            auto_error=False,
+        )
+
+    async def __call__(self, request: HTTPConnection) -> str | None:
+        authorization = request.headers.get("Authorization")
+        scheme, token = get_authorization_scheme_param(authorization)
+        return token if authorization and scheme.lower() == "bearer" else None
+
+
+_client_bearer = _ClientCredentialsBearer()
+_feed_token = APIKeyQuery(
+    name="token",
+    scheme_name="CalendarFeedToken",
+    description="The personal feed token in the link from POST /v1/me/calendar/token "
+    "(calendar apps cannot send a bearer token).",
+    auto_error=False,
+)
+FeedToken = Annotated[str | None, Security(_feed_token)]
+
+_UNAUTHENTICATED = (
+    (401, ProblemCode.not_authenticated),
+    (401, ProblemCode.invalid_token),
+)
 
 
 async def _settings(request: Request) -> Settings:
@@ -47,6 +100,7 @@ def limit_per_address(rule: str) -> Any:
     """Count this request against the caller's address (behind a proxy, run uvicorn with
     --proxy-headers and --forwarded-allow-ips so that this is the client, not the proxy)."""
 
+    @raises((429, ProblemCode.rate_limited))
     async def check(request: Request, limiter: AttemptLimiterDep) -> None:
         await limiter.hit(rule, request.client.host if request.client else "unknown")
 
@@ -62,6 +116,7 @@ def _verified(settings: Settings, token: str | None) -> TokenClaims:
     return claims
 
 
+@raises(*_UNAUTHENTICATED)
 async def _claims(
     settings: SettingsDep, token: Annotated[str | None, Depends(_bearer)]
 ) -> TokenClaims:
@@ -86,6 +141,7 @@ def _exists(row: _Row | None) -> _Row:
     return row
 
 
+@raises((403, ProblemCode.user_required), (401, ProblemCode.invalid_token))
 async def _current_user(claims: Claims, session: SessionDep) -> User:
     return _exists(await accounts.get_user(session, _person(claims)))
 
@@ -93,6 +149,7 @@ async def _current_user(claims: Claims, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
+@raises(*_UNAUTHENTICATED, (403, ProblemCode.user_required))
 async def _caller(
     request: Request,
     token: Annotated[str | None, Depends(_bearer)],
@@ -108,6 +165,7 @@ CurrentCaller = Annotated[Caller, Depends(_caller)]
 
 
 def _role(*allowed: Role) -> object:
+    @raises((403, ProblemCode.role_required))
     async def check(user: CurrentUser) -> User:
         if user.role not in allowed:
             raise Forbidden(
@@ -122,7 +180,14 @@ Dermatologist = Annotated[User, Depends(_role(Role.dermatologist))]
 
 
 def _scoped(scope: str) -> object:
-    async def check(claims: Claims, session: SessionDep) -> ServiceClient:
+    @raises(*_UNAUTHENTICATED, (403, ProblemCode.scope))
+    async def check(
+        settings: SettingsDep,
+        session: SessionDep,
+        # a default, not an Annotated alias: the annotation could not name this closure's scope
+        token: str | None = Security(_client_bearer, scopes=[scope]),
+    ) -> ServiceClient:
+        claims = _verified(settings, token)
         if claims.kind != "service" or scope not in claims.scopes:
             raise Forbidden(f"This route needs a service token with scope {scope}", code="scope")
         client = await accounts.get_service_client(session, claims.subject)
@@ -136,6 +201,7 @@ def _scoped(scope: str) -> object:
 SchedulerClient = Annotated[ServiceClient, Depends(_scoped("reminders:read"))]
 
 
+@raises((404, ProblemCode.shelf_item_not_found))
 async def _owned_shelf_item(
     item_id: uuid.UUID, user: CurrentUser, session: SessionDep
 ) -> ShelfItem:
@@ -145,6 +211,7 @@ async def _owned_shelf_item(
 OwnedShelfItem = Annotated[ShelfItem, Depends(_owned_shelf_item)]
 
 
+@raises((404, ProblemCode.patient_not_found))
 async def _linked_patient(
     patient_id: uuid.UUID, dermatologist: Dermatologist, session: SessionDep
 ) -> User:
@@ -157,6 +224,7 @@ async def _linked_patient(
 LinkedPatient = Annotated[User, Depends(_linked_patient)]
 
 
+@raises((404, ProblemCode.override_not_found))
 async def _patient_override(
     override_id: uuid.UUID, patient: LinkedPatient, session: SessionDep
 ) -> PlanOverride:
@@ -168,6 +236,7 @@ async def _patient_override(
 PatientOverride = Annotated[PlanOverride, Depends(_patient_override)]
 
 
+@raises((428, ProblemCode.precondition_required), (412, ProblemCode.stale_version))
 async def _if_match_required(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> str:

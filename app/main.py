@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
-from app import problems
+from app import openapi, problems
 from app.body_limit import BodyLimitMiddleware
 from app.config import Settings, get_settings
 from app.db import create_sessionmaker, engine_from_settings
@@ -31,6 +32,7 @@ from app.routers import (
 from app.security import configure_hashing
 
 logger = logging.getLogger("regimen")
+DOCS_ASSETS = "/docs/assets"
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> FastAPI:
@@ -57,11 +59,17 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         finally:
             await engine.dispose()
 
-    app = FastAPI(
+    # /docs and /redoc with their assets served by the app itself (no CDN): they work offline
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
         title="Regimen",
         version="1.0.0",
         summary="Safe, explained, step-ordered skincare routines.",
+        description=openapi.DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=openapi.operation_id,
+        # no validator badge: it would fetch from the internet
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.attempt_limiter = AttemptLimiter(settings)
@@ -85,6 +93,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         calendar,
     ):
         app.include_router(module.router)
+    openapi.install(app)
     return app
 
 

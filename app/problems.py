@@ -69,13 +69,21 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
+# the statuses Starlette and FastAPI raise themselves (400: a body they could not parse)
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
 _METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    fallback = "internal_error" if exc.status_code >= 500 else "bad_request"
+    code = _HTTP_CODES.get(exc.status_code, fallback)
     headers = exc.headers
     if exc.status_code == 405:
         headers = {**(headers or {}), "Allow": allowed_methods(request)}

@@ -5,15 +5,19 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import ConfigDict, EmailStr
 from sqlmodel import Field, SQLModel
 
-from app.models.base import created_at_field, id_field
+from app.models.base import created_at_field, described, id_field
 from app.validation import Text
 
 
 class Role(StrEnum):
+    """What an account may do: `user` (the default at registration), `dermatologist` (sees and
+    shapes linked patients' plans), `admin` (adds to the shared catalog)."""
+
     user = "user"
     dermatologist = "dermatologist"
     admin = "admin"
@@ -31,14 +35,33 @@ class User(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+ACCOUNT = {
+    "id": "The account's id",
+    "email": "The email address the account signs in with (compared case-insensitively)",
+    "password": "At least 8 characters",
+    "role": "What the account may do",
+}
+
+
 class UserRegister(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    """A new account: an email and a password."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra=described(
+            ACCOUNT, {"email": "ada@example.com", "password": "correct horse battery"}
+        ),
+    )
 
     email: EmailStr = Field(max_length=320)
     password: Text = Field(min_length=8, max_length=128)
 
 
 class UserPublic(SQLModel):
+    """An account."""
+
+    model_config = ConfigDict(json_schema_extra=described(ACCOUNT))  # type: ignore[assignment]
+
     id: uuid.UUID
     email: str
     role: Role
@@ -62,7 +85,26 @@ class ServiceClient(SQLModel, table=True):
 
 
 class Token(SQLModel):
+    """An OAuth2 access token (RFC 6749 5.1)."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra=described(
+            {
+                "access_token": "The bearer token: send it as `Authorization: Bearer <token>`",
+                "token_type": "Always `bearer`",
+                "expires_in": "Seconds until the token expires",
+                "scope": "The scopes granted, space-separated (client credentials only)",
+            },
+            {
+                "access_token": "eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl",
+                "token_type": "bearer",
+                "expires_in": 3600,
+                "scope": None,
+            },
+        )
+    )
+
     access_token: str
-    token_type: str = "bearer"
+    token_type: Literal["bearer"] = "bearer"
     expires_in: int
     scope: str | None = None

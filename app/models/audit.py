@@ -16,12 +16,14 @@ from typing import Any
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import JSONList, UTCDateTime, id_field
+from app.models.base import NEXT_CURSOR, Instant, JSONList, UTCDateTime, id_field
 
 GENESIS_HASH = "0" * 64
 
 
 class AuditAction(StrEnum):
+    """What an audit record records."""
+
     invite_created = "invite_created"
     link_created = "link_created"
     link_revoked = "link_revoked"
@@ -58,21 +60,33 @@ class AuditRecord(SQLModel, table=True):
 
 
 class AuditRecordPublic(SQLModel):
-    id: uuid.UUID
-    patient_id: uuid.UUID
-    seq: int
-    at: datetime
-    actor_id: uuid.UUID
-    actor_email: str
-    action: AuditAction
-    subject_id: uuid.UUID | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
-    reason: str | None
-    prev_hash: str
-    hash: str
+    """One record of a patient's audit trail: who did what to the plan, when, and why. Records
+    form a hash chain per patient (each `hash` covers the record and `prev_hash`), so an edited
+    or removed record breaks the chain."""
+
+    id: uuid.UUID = Field(description="The record's id")
+    patient_id: uuid.UUID = Field(description="Whose plan it concerns")
+    seq: int = Field(description="Its place in the patient's chain: 1, 2, 3...")
+    at: Instant = Field(description="When it happened")
+    actor_id: uuid.UUID = Field(description="Who did it (the patient or a dermatologist)")
+    actor_email: str = Field(description="The actor's email address at the time")
+    action: AuditAction = Field(description="What was done")
+    subject_id: uuid.UUID | None = Field(
+        description="What it was done to (an invite, a link, an override, a procedure)"
+    )
+    before: dict[str, Any] | None = Field(description="The subject before, where it changed")
+    after: dict[str, Any] | None = Field(description="The subject after, where it changed")
+    reason: str | None = Field(description="Why, as the actor wrote it")
+    prev_hash: str = Field(
+        description="The previous record's `hash` (64 zeros for the first): the chain's link"
+    )
+    hash: str = Field(
+        description="SHA-256 (hex) of a canonical JSON of this record's fields and `prev_hash`"
+    )
 
 
 class AuditPage(SQLModel):
-    items: list[AuditRecordPublic]
-    next_cursor: str | None
+    """A page of an audit trail, newest first."""
+
+    items: list[AuditRecordPublic] = Field(description="This page's records, newest first")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

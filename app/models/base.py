@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -58,6 +59,26 @@ Instant = Annotated[
         mode="serialization",
     ),
 ]
+
+
+NEXT_CURSOR = "Send it back as `cursor` for the next page; null on the last page"
+
+
+def described(
+    fields: Mapping[str, str], *examples: dict[str, Any]
+) -> Callable[[dict[str, Any]], None]:
+    """A model's `json_schema_extra`: the description of each field its schema lists (unless
+    the field gives its own), and examples of the whole body. One table per entity, so that its
+    Create, Update and Public shapes (which redeclare fields) say the same thing."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        for name, prop in schema.get("properties", {}).items():
+            if name in fields:
+                prop.setdefault("description", fields[name])
+        if examples:
+            schema["examples"] = list(examples)
+
+    return extra
 
 
 def utcnow() -> datetime:

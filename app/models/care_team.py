@@ -9,7 +9,7 @@ from pydantic import ConfigDict
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, created_at_field, id_field
+from app.models.base import NEXT_CURSOR, Instant, UTCDateTime, created_at_field, id_field
 from app.validation import Text
 
 
@@ -42,34 +42,52 @@ class CareLink(SQLModel, table=True):
 
 
 class InvitePublic(SQLModel):
-    code: str
-    expires_at: datetime
+    """A single-use invite: hand the code to one dermatologist (your consent to share your plan)."""
+
+    code: str = Field(description="The code, shown once: the dermatologist redeems it")
+    expires_at: Instant = Field(description="When the code stops working if not redeemed")
 
 
 class RedeemIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    """A patient's invite code, redeemed by a dermatologist."""
 
-    code: Text = Field(min_length=1, max_length=64)
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid", json_schema_extra={"examples": [{"code": "K7QX-2MPD-9RTA-4WZE"}]}
+    )
+
+    code: Text = Field(
+        min_length=1, max_length=64, description="The code (case, spaces and dashes ignored)"
+    )
 
 
 class PersonOut(SQLModel):
-    id: uuid.UUID
-    email: str
+    """A person: a patient or a dermatologist."""
+
+    id: uuid.UUID = Field(description="The person's account id")
+    email: str = Field(description="The person's email address")
 
 
 class PatientOut(PersonOut):
-    linked_at: datetime
+    """A patient linked to you."""
+
+    linked_at: Instant = Field(description="When the link began")
 
 
 class PatientList(SQLModel):
-    items: list[PatientOut]
-    next_cursor: str | None
+    """A page of your linked patients."""
+
+    items: list[PatientOut] = Field(description="This page's patients, oldest link first")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class CareTeamMember(SQLModel):
-    dermatologist: PersonOut
-    linked_at: datetime
+    """A dermatologist who can see your plan."""
+
+    dermatologist: PersonOut = Field(description="The dermatologist")
+    linked_at: Instant = Field(description="When they were linked (when they redeemed an invite)")
 
 
 class CareTeam(SQLModel):
-    items: list[CareTeamMember]
+    """The dermatologists who can see your plan."""
+
+    items: list[CareTeamMember] = Field(description="Your care team, oldest link first")

@@ -10,13 +10,23 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
-from app.models.base import JSONList, created_at_field, id_field
+from app.models.base import NEXT_CURSOR, JSONList, created_at_field, described, id_field
 from app.scheduling.inputs import ActiveClass, Category, ExosomeSource, FilterType
 from app.validation import StrictFlag, StrictInteger, StrictNumber, Text
 
+ACTIVE = {
+    "class": "The class of the active ingredient",
+    "name": "The ingredient as the label names it (`tretinoin`, `glycolic acid`)",
+    "percent": "Its concentration in percent, when the label says",
+}
+
 
 class ActiveIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    """An active ingredient of a product."""
+
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, json_schema_extra=described(ACTIVE)
+    )
 
     class_: ActiveClass = Field(alias="class")
     name: str = Field(min_length=1, max_length=80)
@@ -24,6 +34,8 @@ class ActiveIn(BaseModel):
 
 
 class ActiveCreate(ActiveIn):
+    """An active ingredient of a product."""
+
     name: Text = Field(min_length=1, max_length=80)
     percent: StrictNumber | None = Field(default=None, ge=0, le=100)
 
@@ -31,7 +43,32 @@ class ActiveCreate(ActiveIn):
 InciName = Annotated[str, Field(min_length=1, max_length=200)]
 
 
+PRODUCT = {
+    "id": "The product's id",
+    "name": "The product's name, as on the label",
+    "brand": "The brand (empty when unknown)",
+    "category": "What kind of product it is",
+    "inci": "The ingredients (INCI names) in label order",
+    "actives": "The active ingredients, with their class and strength",
+    "fragrance": "It contains fragrance (also set when the INCI list names one)",
+    "essential_oils": "It contains essential oils (also set from the INCI list)",
+    "alcohol_denat": "It contains denatured alcohol (also set from the INCI list)",
+    "physical_scrub": "It contains scrubbing particles (also set from the INCI list)",
+    "spf": "Its sun protection factor; null when it has none",
+    "filter_type": "A sunscreen's UV filters; null when not a sunscreen or unknown",
+    "exosome_source": "Where an exosome serum's exosomes come from; null otherwise",
+    "gmp_certified": "The maker states GMP certification (exosome serums); null when unknown",
+    "batch_on_label": "The label carries a batch number; null when unknown",
+    "expiry_on_label": "The label carries an expiry date; null when unknown",
+    "ph": "The product's pH (0-14); null when unknown",
+    "rinse_off": "It is washed off after use; null: cleansers are, everything else stays on",
+    "shared": "True for the shared catalog, false for a product only its owner sees",
+}
+
+
 class ProductBase(SQLModel):
+    model_config = ConfigDict(json_schema_extra=described(PRODUCT))  # type: ignore[assignment]
+
     name: str = Field(min_length=1, max_length=200)
     brand: str = Field(default="", max_length=120)
     category: Category
@@ -72,7 +109,22 @@ class Product(ProductBase, table=True):
 
 
 class ProductCreate(ProductBase):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    """A product to add: your own (only you see it), or the shared catalog's when you are an
+    admin. Flags the INCI list implies are set whatever is sent."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=described(
+            PRODUCT,
+            {
+                "name": "Retinol 0.3% in Squalane Serum",
+                "brand": "Example Labs",
+                "category": "serum",
+                "inci": ["Squalane", "Retinol", "Tocopherol"],
+                "actives": [{"class": "retinoid", "name": "retinol", "percent": 0.3}],
+            },
+        ),
+    )
 
     name: Text = Field(min_length=1, max_length=200)
     brand: Text = Field(default="", max_length=120)
@@ -93,10 +145,16 @@ class ProductCreate(ProductBase):
 
 
 class ProductPublic(ProductBase):
+    """A product: the shared catalog's, or one of your own."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     id: uuid.UUID
     shared: bool
 
 
 class ProductList(SQLModel):
-    items: list[ProductPublic]
-    next_cursor: str | None
+    """A page of products."""
+
+    items: list[ProductPublic] = Field(description="This page's products, by name")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

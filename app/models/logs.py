@@ -11,12 +11,25 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import now_utc
-from app.models.base import UTCDateTime, created_at_field, id_field, utcnow
+from app.models.base import Instant, UTCDateTime, created_at_field, described, id_field, utcnow
 from app.scheduling.inputs import Irritation, Slot
 from app.validation import MultilineText, SafeDate, StrictFlag
 
+LOG = {
+    "id": "The log's id",
+    "date": "The local date the routine was for (today, or earlier)",
+    "slot": "The morning or evening routine",
+    "done": "Whether the routine was done (an evening not done moves the next retinoid night)",
+    "irritation": "How the skin reacted (moderate: a recovery night; severe: actives pause)",
+    "note": "Anything the user wants to add",
+    "updated_at": "When the log was last written (a later report for the same date and slot "
+    "replaces it)",
+}
+
 
 class RoutineLogFields(SQLModel):
+    model_config = ConfigDict(json_schema_extra=described(LOG))  # type: ignore[assignment]
+
     on: date = Field(alias="date")
     slot: Slot
     done: bool
@@ -51,7 +64,15 @@ def _not_in_the_future(value: date) -> date:
 
 
 class RoutineLogIn(RoutineLogFields):
-    model_config = ConfigDict(extra="forbid", populate_by_name=False)  # type: ignore[assignment]
+    """What happened to one routine: done or not, and how the skin reacted."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=False,
+        json_schema_extra=described(
+            LOG, {"date": "2026-11-21", "slot": "pm", "done": True, "irritation": "mild"}
+        ),
+    )
 
     on: Annotated[SafeDate, AfterValidator(_not_in_the_future)] = Field(alias="date")
     done: StrictFlag
@@ -59,11 +80,19 @@ class RoutineLogIn(RoutineLogFields):
 
 
 class RoutineLogPublic(RoutineLogFields):
-    model_config = ConfigDict(serialize_by_alias=True, populate_by_name=True)  # type: ignore[assignment]
+    """A routine log."""
+
+    model_config = ConfigDict(
+        serialize_by_alias=True,
+        populate_by_name=True,
+        json_schema_serialization_defaults_required=True,
+    )
 
     id: uuid.UUID
-    updated_at: datetime
+    updated_at: Instant
 
 
 class RoutineLogList(SQLModel):
-    items: list[RoutineLogPublic]
+    """Routine logs."""
+
+    items: list[RoutineLogPublic] = Field(description="The logs, by date, morning first")

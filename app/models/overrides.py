@@ -10,7 +10,7 @@ from pydantic import ConfigDict, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.models.base import JSONList, UTCDateTime, created_at_field, id_field
+from app.models.base import Instant, JSONList, UTCDateTime, created_at_field, described, id_field
 from app.models.care_team import PersonOut
 from app.scheduling.inputs import Frequency, OverrideAction, Slot
 from app.validation import MultilineText, SafeDate, StrictFlag, StrictInteger
@@ -52,7 +52,38 @@ _SHAPED = frozenset(
 IsoWeekday = Annotated[int, Field(ge=1, le=7)]
 
 
+OVERRIDE = {
+    "id": "The override's id",
+    "patient_id": "Whose plan it shapes",
+    "author": "The dermatologist who wrote it",
+    "action": "What it does; each action takes its own fields (add: product_id and slot; "
+    "remove, confirm: product_id; set_frequency: product_id and frequency; set_wait: "
+    "product_id and wait_after_seconds; reorder: product_id, slot and position; pause: "
+    "ends_on; shorten_patch_test: product_id and patch_test_days)",
+    "product_id": "The product it acts on (for add: one the patient can see)",
+    "slot": "The routine it acts on; for add, where the product goes",
+    "frequency": "How often the product is used",
+    "interval_days": "Days between uses (frequency every_n_days), 2-60",
+    "weekdays": "ISO weekdays of use, 1 (Monday) to 7 (frequency weekdays)",
+    "wait_after_seconds": "Seconds to wait after the step before the next one",
+    "position": "The step's place in the routine, from 1",
+    "patch_test_days": "Days the product's patch test lasts (0: it joins at once, skipping "
+    "the introduction queue)",
+    "reason": "Why, for the patient, who reads it beside the step it shapes",
+    "starts_on": "The first day it applies (the patient's local date)",
+    "ends_on": "The last day it applies; open-ended when null",
+    "acknowledge_warning": "Lift a guard that may be confirmed only with a recorded warning "
+    "(P2, P3, P9; RULES.md O2)",
+    "created_at": "When it was written",
+    "deleted_at": "When it was withdrawn; null while active",
+    "deleted_by": "Who withdrew it",
+    "delete_reason": "Why it was withdrawn",
+}
+
+
 class OverrideFields(SQLModel):
+    model_config = ConfigDict(json_schema_extra=described(OVERRIDE))  # type: ignore[assignment]
+
     action: OverrideAction
     product_id: uuid.UUID | None = None
     slot: Slot | None = None
@@ -100,7 +131,24 @@ class PlanOverride(SQLModel, table=True):
 
 
 class OverrideCreate(OverrideFields):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    """A dermatologist's instruction for a patient's plan. The engine refuses one no override
+    may give (RULES.md O2) with 422, and re-checks every override each day."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=described(
+            OVERRIDE,
+            {
+                "action": "set_frequency",
+                "product_id": "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+                "frequency": "every_n_days",
+                "interval_days": 3,
+                "reason": "Your skin is dry this month: every third night for now",
+                "starts_on": "2026-11-21",
+                "ends_on": "2026-12-19",
+            },
+        ),
+    )
 
     interval_days: StrictInteger | None = Field(default=None, ge=2, le=60)
     weekdays: list[Annotated[StrictInteger, Field(ge=1, le=7)]] | None = Field(
@@ -141,15 +189,21 @@ class OverrideCreate(OverrideFields):
 
 
 class OverridePublic(OverrideFields):
+    """A dermatologist's override of a patient's plan."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     id: uuid.UUID
     patient_id: uuid.UUID
     author: PersonOut
     weekdays: list[int] | None = None
-    created_at: datetime
-    deleted_at: datetime | None = None
+    created_at: Instant
+    deleted_at: Instant | None = None
     deleted_by: uuid.UUID | None = None
     delete_reason: str | None = None
 
 
 class OverrideList(SQLModel):
-    items: list[OverridePublic]
+    """A patient's overrides: one versioned list (its ETag is the If-Match of writes)."""
+
+    items: list[OverridePublic] = Field(description="The overrides, by start date")

@@ -12,15 +12,44 @@ from pydantic import ConfigDict, model_validator
 from sqlalchemy import Index, String
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, created_at_field, id_field
+from app.models.base import Instant, UTCDateTime, created_at_field, described, id_field
 from app.models.care_team import PersonOut
-from app.scheduling import PeelDepth, ProcedureKind
+from app.scheduling import PeelDepth, ProcedureKind, WarningCode
 from app.validation import MultilineText, SafeDate, StrictFlag, StrictInteger, Text
 
 MAX_SESSIONS = 10
 
+PROCEDURE = {
+    "id": "The session's id",
+    "kind": "What the session is",
+    "on": "The local date of the session (past: had; future: booked)",
+    "depth": "Chemical peels only; a peel without it is read as medium",
+    "clinic": "The clinic's name",
+    "notes": "Anything to remember about it",
+    "clinic_exosome": "The clinic applied or recommends an exosome serum afterwards (PP5)",
+    "healing_days": "The clinic's healing window in days, if longer than the usual (PP5)",
+    "reason": "Why, for the patient (a dermatologist's booking)",
+    "acknowledge_warning": "Book despite PP6's minimum spacing or PP2's wait (recorded)",
+    "source": "Who recorded it",
+    "author": "The dermatologist who booked it; null for the user's own",
+    "pause_from": "Retinoids and exfoliants stop from this day (PP1)",
+    "healing_until": "The last day of the bland-only routine (PP5)",
+    "resume_on": "Products return; the retinoid on a shortened ramp",
+    "exfoliants_resume_on": "Exfoliants return (a week after the others)",
+    "series_id": "The series it belongs to; null for a single session",
+    "series_index": "Its place in the series, from 1",
+    "series_sessions": "How many sessions the series has",
+    "interval_days": "Days between the series' sessions (PP6 sets a minimum per kind)",
+    "maintenance_months": "Months between maintenance sessions after the series",
+    "created_at": "When it was recorded",
+    "sessions": "How many sessions, 1-10",
+    "starts_on": "The local date of the first session",
+}
+
 
 class ProcedureSource(StrEnum):
+    """Who recorded a session: the user, or a dermatologist."""
+
     user = "user"
     dermatologist = "dermatologist"
 
@@ -53,9 +82,20 @@ class ProcedureRecord(SQLModel, table=True):
 
 
 class ProcedureIn(SQLModel):
-    """One session (the user's body; a dermatologist may add the clinic's fields)."""
+    """One session you had or booked. Your routine pauses around it (PP1, PP5)."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra=described(
+            PROCEDURE,
+            {
+                "kind": "chemical_peel",
+                "on": "2026-12-04",
+                "depth": "superficial",
+                "clinic": "Riverside Dermatology",
+            },
+        ),
+    )
 
     kind: ProcedureKind = Field(description="What the session is")
     on: SafeDate = Field(description="The local date of the session (past: had; future: booked)")
@@ -77,7 +117,19 @@ class ProcedureIn(SQLModel):
 
 
 class PatientProcedureIn(ProcedureIn):
-    """A dermatologist's session for a patient."""
+    """A session a dermatologist books for a patient."""
+
+    model_config = ConfigDict(
+        json_schema_extra=described(
+            PROCEDURE,
+            {
+                "kind": "microneedling",
+                "on": "2026-12-04",
+                "clinic": "Riverside Dermatology",
+                "reason": "First of three sessions for acne scars",
+            },
+        ),
+    )
 
     healing_days: StrictInteger | None = Field(
         default=None, ge=1, le=60, description="The clinic's healing window, if longer (PP5)"
@@ -89,7 +141,22 @@ class PatientProcedureIn(ProcedureIn):
 
 
 class ProcedureSeriesIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    """A series of sessions a dermatologist plans for a patient (PP3, PP6)."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra=described(
+            PROCEDURE,
+            {
+                "kind": "microneedling",
+                "sessions": 3,
+                "interval_days": 28,
+                "starts_on": "2026-12-04",
+                "maintenance_months": 6,
+                "reason": "Acne scars: three sessions a month apart",
+            },
+        ),
+    )
 
     kind: ProcedureKind
     depth: PeelDepth | None = None
@@ -111,12 +178,31 @@ class ProcedureSeriesIn(SQLModel):
 
 
 class AdviceOut(SQLModel):
-    code: str
+    """Where a planned series departs from the published protocol (PP3): allowed, and said."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra=described(
+            {
+                "code": "What the advice is about",
+                "message": "The advice, for people",
+                "rule_id": "The rule it cites",
+            }
+        )
+    )
+
+    code: WarningCode
     message: str
     rule_id: str | None
 
 
 class ProcedurePublic(SQLModel):
+    """An in-clinic session, with what it pauses and until when."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_serialization_defaults_required=True,
+        json_schema_extra=described(PROCEDURE),
+    )
+
     id: uuid.UUID
     kind: ProcedureKind
     on: date
@@ -137,14 +223,29 @@ class ProcedurePublic(SQLModel):
     interval_days: int | None = None
     maintenance_months: int | None = None
     acknowledge_warning: bool = False
-    created_at: datetime
+    created_at: Instant
 
 
 class ProcedureList(SQLModel):
-    items: list[ProcedurePublic]
+    """Sessions: one versioned list (its ETag is the If-Match of a dermatologist's bookings)."""
+
+    items: list[ProcedurePublic] = Field(description="The sessions, by date")
 
 
 class ProcedureSeriesOut(SQLModel):
+    """A planned series: its sessions, and where it departs from the protocol."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_serialization_defaults_required=True,
+        json_schema_extra=described(
+            {
+                **PROCEDURE,
+                "series_id": "The series' id (each session names it)",
+                "sessions": "The sessions, by date",
+            }
+        ),
+    )
+
     series_id: uuid.UUID
     kind: ProcedureKind
     interval_days: int

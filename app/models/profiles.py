@@ -14,13 +14,15 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from app.clock import now_utc
-from app.models.base import JSONList, UTCDateTime, utcnow
+from app.models.base import Instant, JSONList, UTCDateTime, described, utcnow
 from app.scheduling.inputs import Pregnancy, RetinoidExperience, Sensitivity
 from app.validation import SafeDate, Text
 
 
 # stored and shown on the profile; no engine rule reads it, so it is not an engine input
 class SkinType(StrEnum):
+    """The skin type the user states."""
+
     dry = "dry"
     oily = "oily"
     combination = "combination"
@@ -28,6 +30,8 @@ class SkinType(StrEnum):
 
 
 class Condition(StrEnum):
+    """A skin condition the user has."""
+
     acne = "acne"
     rosacea = "rosacea"
     eczema = "eczema"
@@ -39,6 +43,8 @@ class Condition(StrEnum):
 
 
 class Concern(StrEnum):
+    """Something the user wants the routine to address."""
+
     aging = "aging"
     hyperpigmentation = "hyperpigmentation"
     dehydration = "dehydration"
@@ -105,7 +111,43 @@ FreeTermsIn = Annotated[list[Annotated[Text, Field(max_length=80)]], Field(max_l
 DueDate = Annotated[SafeDate, AfterValidator(_plausible_due_date)]
 
 
+PROFILE = {
+    "skin_type": "The skin type the user states",
+    "sensitivity": "How easily the skin reacts (high: a gentler ramp and fewer exfoliant nights)",
+    "conditions": "Skin conditions (each may exclude ingredients)",
+    "concerns": "What the routine should address",
+    "pregnancy": "Pregnancy, trying to conceive or breastfeeding: each excludes ingredients "
+    "(RULES.md P1-P9); stays `pregnant` after the due date until changed",
+    "due_date": "The due date, while pregnant (kept beside `pregnancy_ended_on` afterwards)",
+    "pregnancy_ended_on": "When the pregnancy ended, recorded with the change of `pregnancy` "
+    "(RULES.md P9a); today when the change does not say",
+    "oral_medications": "Oral medications, lower case (`isotretinoin` changes the plan)",
+    "retinoid_experience": "How used the skin is to retinoids",
+    "avoid_ingredients": "Ingredients the user wants kept out, lower case",
+    "timezone": "The user's IANA time zone: routine dates and reminder times are local to it",
+    "am_time": "The morning routine's local time, HH:MM",
+    "pm_time": "The evening routine's local time, HH:MM",
+    "fitzpatrick": "Fitzpatrick skin type I-VI, as stated (optional)",
+    "updated_at": "When the profile last changed",
+}
+_PROFILE_EXAMPLE = {
+    "skin_type": "combination",
+    "sensitivity": "medium",
+    "conditions": ["acne"],
+    "concerns": ["texture", "hyperpigmentation"],
+    "pregnancy": "none",
+    "oral_medications": [],
+    "retinoid_experience": "beginner",
+    "avoid_ingredients": ["lanolin"],
+    "timezone": "Europe/London",
+    "am_time": "07:30",
+    "pm_time": "21:30",
+}
+
+
 class ProfileBase(SQLModel):
+    model_config = ConfigDict(json_schema_extra=described(PROFILE))  # type: ignore[assignment]
+
     skin_type: SkinType | None = None
     sensitivity: Sensitivity = Sensitivity.medium
     conditions: list[Condition] = Field(default_factory=list, max_length=10)
@@ -148,9 +190,12 @@ class Profile(ProfileBase, table=True):
 
 
 class ProfileIn(ProfileBase):
-    """A whole profile (PUT), and the shape a PATCH must still have once merged."""
+    """A whole profile (PUT), and the shape a PATCH must still have once merged: a field not
+    sent takes its default."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=described(PROFILE, _PROFILE_EXAMPLE)
+    )
 
     due_date: DueDate | None = None
     oral_medications: FreeTermsIn = Field(default_factory=list)
@@ -186,9 +231,12 @@ class ProfileIn(ProfileBase):
 
 
 class ProfilePatch(SQLModel):
-    """Only the fields sent change; the merged result is validated as a ProfileIn."""
+    """Only the fields sent change; the merged result is validated as a whole profile."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra=described(PROFILE, {"sensitivity": "high", "pm_time": "22:00"}),
+    )
 
     skin_type: SkinType | None = None
     sensitivity: Sensitivity | None = None
@@ -207,4 +255,20 @@ class ProfilePatch(SQLModel):
 
 
 class ProfilePublic(ProfileBase):
-    updated_at: datetime
+    """A skin profile: the engine's main input besides the shelf."""
+
+    model_config = ConfigDict(
+        json_schema_serialization_defaults_required=True,
+        json_schema_extra=described(
+            PROFILE,
+            {
+                **_PROFILE_EXAMPLE,
+                "due_date": None,
+                "pregnancy_ended_on": None,
+                "fitzpatrick": "III",
+                "updated_at": "2026-11-21T09:15:02Z",
+            },
+        ),
+    )
+
+    updated_at: Instant

@@ -15,19 +15,23 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, created_at_field, utcnow
+from app.models.base import NEXT_CURSOR, Instant, UTCDateTime, created_at_field, described, utcnow
 from app.models.profiles import LocalTime
 from app.scheduling.inputs import Slot
 from app.validation import StrictFlag, StrictInteger, Text
 
 
 class ReminderKind(StrEnum):
+    """What a reminder is for: the AM/PM routine, preparing for a procedure, or its day."""
+
     routine = "routine"  # the AM/PM routine
     procedure_prep = "procedure_prep"  # "stop your retinoid tonight: peel on Friday" (PP1)
     procedure = "procedure"  # the morning of a session (PP5)
 
 
 class ReminderStatus(StrEnum):
+    """Where a reminder is in its delivery: pending, leased to a worker, or sent."""
+
     pending = "pending"  # scheduled, not handed out (or handed out and the lease expired)
     leased = "leased"  # handed to a worker until lease_until
     sent = "sent"  # acknowledged by the worker that held the lease
@@ -38,8 +42,8 @@ class QuietHours(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    start: LocalTime
-    end: LocalTime
+    start: LocalTime = Field(description="From this local time (HH:MM), inclusive")
+    end: LocalTime = Field(description="Until this local time (HH:MM), exclusive")
 
     @model_validator(mode="after")
     def _not_empty(self) -> QuietHours:
@@ -48,8 +52,32 @@ class QuietHours(BaseModel):
         return self
 
 
+SETTINGS = {
+    "enabled": "Whether reminders are sent (they are opt-in)",
+    "am_time": "The morning reminder's local time, HH:MM; null: the profile's am_time",
+    "pm_time": "The evening reminder's local time, HH:MM; null: the profile's pm_time",
+    "am_time_from_profile": "am_time is the profile's (none of its own is set)",
+    "pm_time_from_profile": "pm_time is the profile's (none of its own is set)",
+    "quiet_hours": "Local times without reminders; null for none",
+    "timezone": "The profile's time zone, in which the times are read",
+}
+
+
 class ReminderSettingsIn(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    """Your reminder settings, whole."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra=described(
+            SETTINGS,
+            {
+                "enabled": True,
+                "am_time": "07:00",
+                "pm_time": None,
+                "quiet_hours": {"start": "22:30", "end": "06:30"},
+            },
+        ),
+    )
 
     enabled: StrictFlag
     # null or absent: follow the profile's am_time / pm_time
@@ -74,6 +102,10 @@ class ReminderSettings(SQLModel, table=True):
 
 
 class ReminderSettingsPublic(BaseModel):
+    """Your reminder settings, with the times in force."""
+
+    model_config = ConfigDict(json_schema_extra=described(SETTINGS))
+
     enabled: bool
     am_time: str
     pm_time: str
@@ -123,12 +155,36 @@ class Reminder(SQLModel, table=True):
     created_at: datetime = created_at_field()
 
 
+REMINDER = {
+    "id": "Stable for (user, local date, slot, kind): use it as the idempotency key",
+    "user_id": "Whom to remind",
+    "kind": "What it is for",
+    "slot": "The routine it is for",
+    "due_at": "When to send it",
+    "local_date": "The user's local date it is for",
+    "local_time": "The user's local time it is due, HH:MM",
+    "timezone": "The user's IANA time zone",
+    "title": "The notification's title",
+    "body": "The notification's text",
+    "status": "Where it is in its delivery",
+    "lease_until": "The lease ends then: ack before, or it is handed out again",
+    "attempt": "How many times it has been handed out, this one included",
+}
+
+
 class ReminderOut(BaseModel):
+    """A reminder to send."""
+
+    model_config = ConfigDict(
+        json_schema_serialization_defaults_required=True,
+        json_schema_extra=described(REMINDER),
+    )
+
     id: uuid.UUID
     user_id: uuid.UUID
     kind: ReminderKind = ReminderKind.routine
     slot: Slot
-    due_at: datetime
+    due_at: Instant
     local_date: date
     local_time: str
     timezone: str
@@ -138,40 +194,70 @@ class ReminderOut(BaseModel):
 
 
 class ReminderPage(BaseModel):
-    items: list[ReminderOut]
-    next_cursor: str | None
+    """A page of the due feed, in (due_at, id) order."""
+
+    items: list[ReminderOut] = Field(description="This page's reminders")
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class ClaimIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Lease due reminders to one worker: no other worker receives them until the lease ends."""
 
-    worker_id: Text = Field(min_length=1, max_length=64)
-    until: AwareDatetime
-    max: StrictInteger = Field(default=50, ge=1, le=200)
-    # only these kinds (a scheduler that sends routine reminders only); all when absent
-    kind: list[ReminderKind] | None = Field(default=None, min_length=1, max_length=3)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"worker_id": "push-1", "until": "2027-03-01T07:05:00Z", "max": 50}]
+        },
+    )
+
+    worker_id: Text = Field(
+        min_length=1, max_length=64, description="The worker's own name (it acks with it)"
+    )
+    until: AwareDatetime = Field(
+        description="When the lease ends, with an offset: in the future, at most 15 minutes away"
+    )
+    max: StrictInteger = Field(default=50, ge=1, le=200, description="The most reminders to lease")
+    kind: list[ReminderKind] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=3,
+        description="Only these kinds (e.g. a scheduler that sends routine reminders only); "
+        "all when absent",
+    )
 
 
 class ClaimedReminder(ReminderOut):
-    lease_until: datetime
+    """A reminder leased to the worker that claimed it."""
+
+    lease_until: Instant
     attempt: int
 
 
 class ClaimOut(BaseModel):
-    items: list[ClaimedReminder]
-    lease_until: datetime
+    """The reminders leased to the worker, by due_at."""
+
+    items: list[ClaimedReminder] = Field(description="The leased reminders")
+    lease_until: Instant = Field(description="When the lease on all of them ends")
 
 
 class AckIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The worker that sent a leased reminder."""
 
-    worker_id: Text = Field(min_length=1, max_length=64)
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"worker_id": "push-1"}]}
+    )
+
+    worker_id: Text = Field(
+        min_length=1, max_length=64, description="The worker that holds the lease"
+    )
 
 
 class AckOut(BaseModel):
-    id: uuid.UUID
-    status: ReminderStatus
-    sent_at: datetime
+    """A reminder marked sent."""
+
+    id: uuid.UUID = Field(description="The reminder's id")
+    status: ReminderStatus = Field(description="`sent`")
+    sent_at: Instant = Field(description="When the first ack for it arrived")
 
 
 class CalendarFeed(SQLModel, table=True):
@@ -185,6 +271,8 @@ class CalendarFeed(SQLModel, table=True):
 
 
 class CalendarFeedOut(BaseModel):
-    token: str
-    url: str
-    created_at: datetime
+    """Your personal calendar link (a new one replaces the old)."""
+
+    token: str = Field(description="The feed token, shown once")
+    url: str = Field(description="The feed's URL, to subscribe to in a calendar app")
+    created_at: Instant = Field(description="When the link was made")

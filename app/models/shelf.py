@@ -10,13 +10,29 @@ from pydantic import ConfigDict, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, Relationship, SQLModel
 
-from app.models.base import created_at_field, id_field
+from app.models.base import created_at_field, described, id_field
 from app.models.catalog import Product, ProductPublic
 from app.scheduling.inputs import PatchTest
 from app.validation import SafeDate, StrictInteger, Text
 
+SHELF_ITEM = {
+    "id": "The shelf item's id",
+    "product_id": "The product to put on the shelf (shared, or one of your own)",
+    "product": "The product",
+    "batch": "The batch number on the label",
+    "expires_on": "The expiry date on the label",
+    "opened_on": "The day it was opened (with `pao_months`, when it expires once open)",
+    "pao_months": "Period after opening, in months (the open-jar symbol on the label)",
+    "patch_test": "The patch test: a new leave-on active is tested before it joins the face",
+    "introduced_on": "The day it joined the routine: set it for a product already in use, so "
+    "it is not patch tested or queued again (RULES.md S5); empty, the engine introduces it",
+    "added_on": "The day it was put on the shelf (in the user's time zone)",
+}
+
 
 class ShelfFields(SQLModel):
+    model_config = ConfigDict(json_schema_extra=described(SHELF_ITEM))  # type: ignore[assignment]
+
     batch: str | None = Field(default=None, max_length=64)
     expires_on: date | None = None
     opened_on: date | None = None
@@ -41,7 +57,22 @@ class ShelfItem(ShelfFields, table=True):
 
 
 class ShelfItemCreate(ShelfFields):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    """A product to put on your shelf, with what its label says."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra=described(
+            SHELF_ITEM,
+            {
+                "product_id": "6f1c2a8e-3b4d-4e5f-8a9b-0c1d2e3f4a5b",
+                "batch": "L2417",
+                "expires_on": "2027-09-30",
+                "opened_on": "2026-11-20",
+                "pao_months": 6,
+                "patch_test": "pending",
+            },
+        ),
+    )
 
     batch: Text | None = Field(default=None, max_length=64)
     expires_on: SafeDate | None = None
@@ -53,7 +84,11 @@ class ShelfItemCreate(ShelfFields):
 
 
 class ShelfItemUpdate(SQLModel):
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    """The fields to change; those not sent stay as they are."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid", json_schema_extra=described(SHELF_ITEM, {"patch_test": "passed"})
+    )
 
     batch: Text | None = Field(default=None, max_length=64)
     expires_on: SafeDate | None = None
@@ -70,10 +105,16 @@ class ShelfItemUpdate(SQLModel):
 
 
 class ShelfItemPublic(ShelfFields):
+    """A product on your shelf."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     id: uuid.UUID
     product: ProductPublic
     added_on: date
 
 
 class Shelf(SQLModel):
-    items: list[ShelfItemPublic]
+    """Your shelf: every product you own."""
+
+    items: list[ShelfItemPublic] = Field(description="The items, oldest first")

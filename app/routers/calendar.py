@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import CurrentUser, SessionDep
+from app.deps import CurrentUser, FeedToken, SessionDep
 from app.models.reminders import CalendarFeedOut
 from app.services import calendar
 
@@ -30,7 +30,7 @@ async def revoke_calendar_token(user: CurrentUser, session: SessionDep) -> None:
     response_class=Response,
     responses={200: {"content": {"text/calendar": {}}, "description": "An RFC 5545 calendar"}},
 )
-async def read_calendar_feed(session: SessionDep, token: str | None = None) -> Response:
+async def read_calendar_feed(session: SessionDep, token: FeedToken) -> Response:
     """Authenticated by the feed token in the URL (calendar apps cannot send a bearer token)."""
     body = await calendar.feed(session, token=token)
     return Response(

@@ -23,8 +23,12 @@ from app.validation import SafeDate
 
 router = APIRouter(tags=["procedures"])
 
-OptionalFrom = Annotated[SafeDate | None, Query(alias="from")]
-OptionalTo = Annotated[SafeDate | None, Query(alias="to")]
+OptionalFrom = Annotated[
+    SafeDate | None, Query(alias="from", description="Only sessions on or after this day")
+]
+OptionalTo = Annotated[
+    SafeDate | None, Query(alias="to", description="Only sessions on or before this day")
+]
 
 
 @router.post("/v1/me/procedures", status_code=201, response_model=ProcedurePublic)

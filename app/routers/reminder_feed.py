@@ -22,8 +22,13 @@ from app.services.reminders import feed
 
 router = APIRouter(tags=["reminders"])
 
-From = Annotated[AwareDatetime, Query(alias="from")]
-To = Annotated[AwareDatetime, Query(alias="to")]
+From = Annotated[
+    AwareDatetime, Query(alias="from", description="Due at or after this instant (with offset)")
+]
+To = Annotated[
+    AwareDatetime,
+    Query(alias="to", description="Due before this instant: at most 24 hours after `from`"),
+]
 
 
 @router.get("/v1/reminders/due", response_model=ReminderPage)

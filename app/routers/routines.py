@@ -38,7 +38,14 @@ async def read_rules(request: Request) -> Response:
     return cached_json(request, {"rules": routines.rules_payload(sorted(RULES))})
 
 
-@router.post("/v1/me/logs", status_code=201, response_model=RoutineLogPublic)
+@router.post(
+    "/v1/me/logs",
+    status_code=201,
+    response_model=RoutineLogPublic,
+    responses={
+        200: {"model": RoutineLogPublic, "description": "A log for that date and slot was replaced"}
+    },
+)
 async def log_routine(
     body: RoutineLogIn, response: Response, user: CurrentUser, session: SessionDep
 ) -> RoutineLogPublic:

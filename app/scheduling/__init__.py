@@ -74,6 +74,7 @@ from app.scheduling.plan import (
     StepProduct,
     StepSource,
     Warning,
+    WarningCode,
 )
 from app.scheduling.procedures import (
     PeelDepth,
@@ -126,6 +127,7 @@ __all__ = [
     "StepProduct",
     "StepSource",
     "Warning",
+    "WarningCode",
     "Window",
     "build_day",
     "build_days",

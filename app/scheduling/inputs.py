@@ -13,12 +13,16 @@ from uuid import UUID
 
 
 class Sensitivity(StrEnum):
+    """How easily the skin reacts."""
+
     low = "low"
     medium = "medium"
     high = "high"
 
 
 class Pregnancy(StrEnum):
+    """Pregnancy and breastfeeding, which exclude some ingredients (RULES.md P1-P9)."""
+
     none = "none"
     trying_to_conceive = "trying_to_conceive"
     pregnant = "pregnant"
@@ -26,12 +30,16 @@ class Pregnancy(StrEnum):
 
 
 class RetinoidExperience(StrEnum):
+    """How used the skin is to retinoids (the retinoid ramp starts from it)."""
+
     none = "none"
     beginner = "beginner"
     experienced = "experienced"
 
 
 class Category(StrEnum):
+    """What kind of product it is."""
+
     cleanser = "cleanser"
     essence = "essence"
     toner = "toner"
@@ -47,6 +55,8 @@ class Category(StrEnum):
 
 
 class ActiveClass(StrEnum):
+    """The class of an active ingredient."""
+
     retinoid = "retinoid"
     aha = "aha"
     bha = "bha"
@@ -66,12 +76,16 @@ class ActiveClass(StrEnum):
 
 
 class FilterType(StrEnum):
+    """A sunscreen's UV filters."""
+
     mineral = "mineral"
     chemical = "chemical"
     hybrid = "hybrid"
 
 
 class ExosomeSource(StrEnum):
+    """Where an exosome serum's exosomes come from."""
+
     human_msc = "human_msc"
     platelet = "platelet"
     plant = "plant"
@@ -80,17 +94,23 @@ class ExosomeSource(StrEnum):
 
 
 class PatchTest(StrEnum):
+    """A shelf item's patch test: still to do, passed, or skipped by the user."""
+
     pending = "pending"
     passed = "passed"
     skipped = "skipped"
 
 
 class Slot(StrEnum):
+    """The morning (`am`) or evening (`pm`) routine."""
+
     am = "am"
     pm = "pm"
 
 
 class Irritation(StrEnum):
+    """How the skin reacted."""
+
     none = "none"
     mild = "mild"
     moderate = "moderate"
@@ -98,6 +118,8 @@ class Irritation(StrEnum):
 
 
 class OverrideAction(StrEnum):
+    """What a dermatologist's override does (RULES.md O1)."""
+
     add = "add"
     remove = "remove"
     set_frequency = "set_frequency"
@@ -109,6 +131,8 @@ class OverrideAction(StrEnum):
 
 
 class Frequency(StrEnum):
+    """How often a product is used: `daily`, `alternate` days, ISO `weekdays`, `every_n_days`."""
+
     daily = "daily"
     alternate = "alternate"
     weekdays = "weekdays"

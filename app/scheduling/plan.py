@@ -11,6 +11,8 @@ from app.scheduling.inputs import Category, Override, Slot
 
 
 class StepKind(StrEnum):
+    """What a step does; `patch_test` puts a new product on its test spot, not the face."""
+
     cleanse = "cleanse"
     essence = "essence"
     toner = "toner"
@@ -28,6 +30,8 @@ class StepKind(StrEnum):
 
 
 class NightType(StrEnum):
+    """What the evening is for in the rotation (`recovery`: no actives tonight)."""
+
     retinoid = "retinoid"
     exfoliant = "exfoliant"
     exosome = "exosome"
@@ -36,6 +40,8 @@ class NightType(StrEnum):
 
 
 class Guard(StrEnum):
+    """Why a product is kept out: the kind of rule that excludes it."""
+
     pregnancy = "pregnancy"
     condition = "condition"
     sensitivity = "sensitivity"
@@ -49,6 +55,8 @@ class Guard(StrEnum):
 
 
 class StepSource(StrEnum):
+    """Who placed a step: the engine, or a dermatologist's override."""
+
     engine = "engine"
     override = "override"
 
@@ -93,6 +101,8 @@ class Step:
 
 
 class AlternativeSource(StrEnum):
+    """Where an alternative comes from: the user's shelf or the shared catalog."""
+
     shelf = "shelf"
     catalog = "catalog"
 
@@ -120,9 +130,43 @@ class Exclusion:
     alternatives: tuple[Alternative, ...] = ()
 
 
+# tests/scheduling/test_warning_codes.py fails when a Warning's code is missing here
+class WarningCode(StrEnum):
+    """What a warning is about: stable, for programs to branch on (the message is for people)."""
+
+    aha_sun_sensitivity = "aha_sun_sensitivity"
+    breastfeeding_care = "breastfeeding_care"
+    confirm_pregnancy_end = "confirm_pregnancy_end"
+    exosome_quality = "exosome_quality"
+    hydroquinone_peroxide_split = "hydroquinone_peroxide_split"
+    isotretinoin_photosensitivity = "isotretinoin_photosensitivity"
+    no_cleanse_step = "no_cleanse_step"
+    no_exfoliant_night = "no_exfoliant_night"
+    no_moisturiser = "no_moisturiser"
+    no_sunscreen = "no_sunscreen"
+    oral_retinoid = "oral_retinoid"
+    oral_retinoid_pregnancy = "oral_retinoid_pregnancy"
+    oral_retinoid_procedures = "oral_retinoid_procedures"
+    override_confirmed = "override_confirmed"
+    override_ignored = "override_ignored"
+    patch_test_skipped = "patch_test_skipped"
+    prefer_mineral_spf = "prefer_mineral_spf"
+    procedure_exosome_adjunct = "procedure_exosome_adjunct"
+    procedure_isotretinoin = "procedure_isotretinoin"
+    procedure_window = "procedure_window"
+    recovery_night = "recovery_night"
+    series_outside_protocol = "series_outside_protocol"
+    severe_irritation = "severe_irritation"
+    spf_below_30 = "spf_below_30"
+    sunscreen_not_patch_tested = "sunscreen_not_patch_tested"
+    sunscreen_with_acids = "sunscreen_with_acids"
+    sunscreen_with_retinoid = "sunscreen_with_retinoid"
+    ttc_safer_reading = "ttc_safer_reading"
+
+
 @dataclass(frozen=True, slots=True)
 class Warning:
-    code: str
+    code: str  # a WarningCode
     message: str
     rule_id: str | None = None
 

@@ -41,6 +41,8 @@ _DAY = timedelta(days=1)
 
 
 class ProcedureKind(StrEnum):
+    """An in-clinic procedure (RULES.md PP1-PP6)."""
+
     microneedling = "microneedling"
     microneedling_prp = "microneedling_prp"
     prp = "prp"
@@ -54,6 +56,8 @@ class ProcedureKind(StrEnum):
 
 
 class PeelDepth(StrEnum):
+    """How deep a chemical peel goes."""
+
     superficial = "superficial"
     medium = "medium"
     deep = "deep"

@@ -21,6 +21,7 @@ from app import clock
 from app.errors import Conflict, NotFound, Unprocessable
 from app.models.accounts import User
 from app.models.audit import AuditAction
+from app.models.base import rfc3339
 from app.models.care_team import CareInvite, CareLink
 from app.pagination import cursor_instant, cursor_uuid, decode_cursor, encode_cursor
 from app.services import audit, overrides
@@ -63,7 +64,7 @@ async def create_invite(session: AsyncSession, *, patient: User) -> tuple[CareIn
         actor=patient,
         action=AuditAction.invite_created,
         subject_id=invite.id,
-        after={"invite_id": str(invite.id), "expires_at": invite.expires_at.isoformat()},
+        after={"invite_id": str(invite.id), "expires_at": rfc3339(invite.expires_at)},
     )
     return invite, code
 

@@ -43,6 +43,7 @@ from app.scheduling import (
     PeelDepth,
     Procedure,
     ProcedureKind,
+    WarningCode,
     min_interval_days,
     series_advice,
     series_dates,
@@ -444,7 +445,10 @@ async def create_series(
         maintenance_months=data.maintenance_months,
         maintenance_due_on=maintenance_due_on,
         sessions=[public(row, profile, author.email) for row in rows],
-        advice=[AdviceOut(code=w.code, message=w.message, rule_id=w.rule_id) for w in advice],
+        advice=[
+            AdviceOut(code=WarningCode(w.code), message=w.message, rule_id=w.rule_id)
+            for w in advice
+        ],
     )
 
 
