@@ -12,7 +12,7 @@ import unicodedata
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, Field, StrictBool
+from pydantic import AfterValidator, BeforeValidator, Field, Strict, StrictBool
 
 # PostgreSQL text cannot hold NUL; lone surrogates cannot be encoded as UTF-8; other C0/C1
 # controls have no business in names, terms or codes. Free text may keep tab and line breaks.
@@ -49,13 +49,6 @@ def _in_range(value: date) -> date:
     return value
 
 
-def _json_number(value: Any) -> Any:
-    """A JSON number: pydantic's lax int and float read true as 1, false as 0 and "5" as 5."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError("expected a number")
-    return value
-
-
 def _strict_bool(value: Any) -> Any:
     """A query string's true/false (FastAPI's lax bool reads 1, on, yes as well)."""
     if isinstance(value, bool):
@@ -73,9 +66,11 @@ SafeDate = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_in_r
 """A calendar date written YYYY-MM-DD, between 1900-01-01 and 2100-12-31."""
 StrictFlag = Annotated[StrictBool, Field()]
 """A JSON boolean: true or false, never 0, 1 or "yes"."""
-StrictInteger = Annotated[int, BeforeValidator(_json_number)]
-"""A JSON integer (5, or 5.0 as JSON Schema reads it): never true, false or "5"."""
-StrictNumber = Annotated[float, BeforeValidator(_json_number)]
+# Strict, not a validator of our own: pydantic then keeps ge/le as the document's
+# minimum/maximum. (Lax int and float read true as 1, false as 0 and "5" as 5.)
+StrictInteger = Annotated[int, Strict()]
+"""A JSON integer: 5, never 5.0, true, false or "5"."""
+StrictNumber = Annotated[float, Strict()]
 """A JSON number: never true, false or "5.5"."""
 QueryFlag = Annotated[bool, BeforeValidator(_strict_bool)]
 """A query-string boolean: true or false."""

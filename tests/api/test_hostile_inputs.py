@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from app.main import create_app
 from app.models.accounts import Role
 from tests.factories import (
     PASSWORD,
@@ -456,3 +457,26 @@ async def test_plain_text_with_line_breaks_is_still_a_valid_note(client):
         headers=person.headers,
     )
     assert response.status_code == 201, response.text
+
+
+def _constraints(node: Any) -> Any:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, node
+            yield from _constraints(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _constraints(value)
+
+
+def test_the_document_states_each_numeric_limit():
+    """The strict numbers of request bodies keep their limits as JSON Schema minimum/maximum (a
+    validator wrapped around the type made pydantic write its own ge/le keys, which no client or
+    fuzzer reads)."""
+    schemas = create_app().openapi()["components"]["schemas"]
+    leaked = [node for key, node in _constraints(schemas) if key in ("ge", "le", "gt", "lt")]
+    assert leaked == []
+    spf = schemas["ProductCreate"]["properties"]["spf"]["anyOf"][0]
+    assert (spf["minimum"], spf["maximum"]) == (1, 100)
+    weekday = schemas["OverrideCreate"]["properties"]["weekdays"]["anyOf"][0]["items"]
+    assert (weekday["minimum"], weekday["maximum"]) == (1, 7)
