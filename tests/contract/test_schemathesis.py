@@ -131,13 +131,23 @@ def contract_schema(contract: Contract) -> schemathesis.BaseSchema:
 
     @schema.auth(refresh_interval=None)
     class Callers:
-        """The right caller for each operation that declares security."""
+        """The right caller for each operation that declares a bearer token."""
 
         def get(self, _case: schemathesis.Case, context: schemathesis.AuthContext) -> Any:
             return caller(context.operation, world)
 
         def set(self, case: schemathesis.Case, data: Any, _context: Any) -> None:
             case.headers = {**(case.headers or {}), **data}
+
+    @schema.auth(refresh_interval=None).apply_to(path="/v1/me/calendar.ics")
+    class CalendarApp:
+        """A calendar app, with the user's personal feed token in the query."""
+
+        def get(self, _case: schemathesis.Case, _context: Any) -> Any:
+            return world.calendar_token
+
+        def set(self, case: schemathesis.Case, data: Any, _context: Any) -> None:
+            case.query = {**(case.query or {}), "token": data}
 
     @schema.hook
     def flatmap_path_parameters(context: schemathesis.HookContext, params: Any) -> Any:
@@ -159,11 +169,12 @@ def contract_schema(contract: Contract) -> schemathesis.BaseSchema:
 
 
 def caller(operation: schemathesis.APIOperation, world: World) -> dict[str, str] | None:
-    """The Authorization header of the caller an operation is for (None: no security)."""
-    if not operation.definition.raw.get("security"):
-        return None
-    if operation.path.startswith("/v1/reminders/"):
+    """The Authorization header of the caller an operation is for (None: no bearer token)."""
+    schemes = {name for entry in operation.definition.raw.get("security", []) for name in entry}
+    if "OAuth2ClientCredentials" in schemes:
         return world.scheduler
+    if "OAuth2Password" not in schemes:
+        return None
     if operation.path.startswith("/v1/patients"):
         return world.dermatologist.headers
     return world.user.headers

@@ -1,8 +1,9 @@
 """A small populated world for the contract tests: people with real data behind their tokens.
 
 Three callers, each the right one for part of the API:
-- `user`: a person with a profile, a shelf, a log, a procedure, reminder settings, a calendar
-  token and a dermatologist (`spare_dermatologist`) on their care team, so the /v1/me/... reads
+- `user`: a person with a profile, a shelf, a log, a procedure, reminder settings, a
+  calendar feed (`calendar_token`) and a dermatologist (`spare_dermatologist`) on their care
+  team, so the /v1/me/... reads
   return real data and the writes' path parameters can name real objects;
 - `dermatologist`: linked to `patient` (who has a profile, a shelf and an override), for
   /v1/patients/...;
@@ -51,6 +52,7 @@ class World:
     dermatologist: Person
     spare_dermatologist: Person
     scheduler: dict[str, str]
+    calendar_token: str
     known_ids: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -82,7 +84,7 @@ async def build_world(client: httpx.AsyncClient, session: AsyncSession) -> World
         )
     )
     await _ok(client.put("/v1/me/reminders", json={"enabled": True}, headers=user.headers))
-    await _ok(client.post("/v1/me/calendar/token", headers=user.headers))
+    feed = await _ok(client.post("/v1/me/calendar/token", headers=user.headers))
     spare = await create_person(client, session, role=Role.dermatologist)
     await link_patient(client, user, spare)
 
@@ -126,6 +128,7 @@ async def build_world(client: httpx.AsyncClient, session: AsyncSession) -> World
         dermatologist=dermatologist,
         spare_dermatologist=spare,
         scheduler=scheduler,
+        calendar_token=str(feed["token"]),
         known_ids={
             "patient_id": [str(patient.id)],
             "item_id": disposable,
