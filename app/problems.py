@@ -78,10 +78,15 @@ _HTTP_CODES = {
     413: "payload_too_large",
 }
 _METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+_NOT_UTF8 = {"type": "json_invalid", "loc": ("body",), "msg": "JSON body is not valid UTF-8"}
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI's 400 for a JSON body that is not UTF-8: as malformed as one that is not JSON,
+        # so the same 422 (a form it cannot parse stays a 400)
+        return await _validation_error(request, RequestValidationError([_NOT_UTF8]))
     fallback = "internal_error" if exc.status_code >= 500 else "bad_request"
     code = _HTTP_CODES.get(exc.status_code, fallback)
     headers = exc.headers

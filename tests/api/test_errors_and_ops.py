@@ -26,6 +26,8 @@ async def test_malformed_and_wrongly_typed_bodies_are_422_not_500(client):
         b'{"timezone": "\\ud800"}',
         b'{"timezone": "UTC", "conditions": "acne"}',
         b'{"timezone": "UTC", "due_date": "99999-01-01"}',
+        b'\xff\xfe{"timezone": "UTC"}',  # not UTF-8 (FastAPI alone answers 400)
+        b'{"timezone": "Europe/London\xe9"}',
     ]
     for raw in bodies:
         response = await client.put(
