@@ -9,7 +9,8 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, ConfigDict, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
@@ -238,20 +239,42 @@ class ProfilePatch(SQLModel):
         json_schema_extra=described(PROFILE, {"sensitivity": "high", "pm_time": "22:00"}),
     )
 
+    # null clears skin_type, due_date, pregnancy_ended_on and fitzpatrick; the other fields
+    # cannot be empty, so null is refused there and the document does not offer it (absent
+    # keeps the value: SkipJsonSchema[None] is the default's type only)
     skin_type: SkinType | None = None
-    sensitivity: Sensitivity | None = None
-    conditions: list[Condition] | None = Field(default=None, max_length=10)
-    concerns: list[Concern] | None = Field(default=None, max_length=10)
-    pregnancy: Pregnancy | None = None
+    sensitivity: Sensitivity | SkipJsonSchema[None] = None
+    conditions: Annotated[list[Condition], Field(max_length=10)] | SkipJsonSchema[None] = None
+    concerns: Annotated[list[Concern], Field(max_length=10)] | SkipJsonSchema[None] = None
+    pregnancy: Pregnancy | SkipJsonSchema[None] = None
     due_date: DueDate | None = None
     pregnancy_ended_on: SafeDate | None = None
-    oral_medications: FreeTermsIn | None = None
-    retinoid_experience: RetinoidExperience | None = None
-    avoid_ingredients: FreeTermsIn | None = None
-    timezone: TimeZoneName | None = None
-    am_time: LocalTime | None = None
-    pm_time: LocalTime | None = None
+    oral_medications: FreeTermsIn | SkipJsonSchema[None] = None
+    retinoid_experience: RetinoidExperience | SkipJsonSchema[None] = None
+    avoid_ingredients: FreeTermsIn | SkipJsonSchema[None] = None
+    timezone: TimeZoneName | SkipJsonSchema[None] = None
+    am_time: LocalTime | SkipJsonSchema[None] = None
+    pm_time: LocalTime | SkipJsonSchema[None] = None
     fitzpatrick: Fitzpatrick | None = None
+
+    @field_validator(
+        "sensitivity",
+        "conditions",
+        "concerns",
+        "pregnancy",
+        "oral_medications",
+        "retinoid_experience",
+        "avoid_ingredients",
+        "timezone",
+        "am_time",
+        "pm_time",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep its value")
+        return value
 
 
 class ProfilePublic(ProfileBase):
