@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, field_validator
+from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import String
 from sqlmodel import Field, Relationship, SQLModel
 
@@ -95,13 +96,15 @@ class ShelfItemUpdate(SQLModel):
     opened_on: SafeDate | None = None
     introduced_on: SafeDate | None = None
     pao_months: StrictInteger | None = Field(default=None, ge=1, le=120)
-    patch_test: PatchTest | None = None
+    # absent keeps it; null is refused on the field, and the document does not offer it
+    patch_test: PatchTest | SkipJsonSchema[None] = None
 
-    @model_validator(mode="after")
-    def _patch_test_not_null(self) -> ShelfItemUpdate:
-        if "patch_test" in self.model_fields_set and self.patch_test is None:
+    @field_validator("patch_test", mode="before")
+    @classmethod
+    def _patch_test_not_null(cls, value: object) -> object:
+        if value is None:
             raise ValueError("patch_test cannot be null; use pending, passed or skipped")
-        return self
+        return value
 
 
 class ShelfItemPublic(ShelfFields):
