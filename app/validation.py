@@ -58,11 +58,24 @@ def _strict_bool(value: Any) -> Any:
     raise ValueError("expected true or false")
 
 
-Text = Annotated[str, AfterValidator(clean_text)]
+# The document states each rule as a JSON Schema pattern (ECMA-262), so clients and fuzzers
+# know it; the validators above stay the rule (and word the error).
+_NO_CONTROL = {"pattern": r"^[^\x00-\x1F\x7F-\x9F]*$"}
+_NO_CONTROL_MULTILINE = {"pattern": r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]*$"}
+_YEARS_1900_TO_2100 = {"pattern": r"^(19[0-9]{2}|20[0-9]{2}|2100)-"}
+
+Text = Annotated[str, AfterValidator(clean_text), Field(json_schema_extra=_NO_CONTROL)]
 """One line of text: a name, a term, a code, a password."""
-MultilineText = Annotated[str, AfterValidator(clean_multiline)]
+MultilineText = Annotated[
+    str, AfterValidator(clean_multiline), Field(json_schema_extra=_NO_CONTROL_MULTILINE)
+]
 """Free text a person writes (a note, a reason): tab and line breaks allowed."""
-SafeDate = Annotated[date, BeforeValidator(_iso_date_only), AfterValidator(_in_range)]
+SafeDate = Annotated[
+    date,
+    BeforeValidator(_iso_date_only),
+    AfterValidator(_in_range),
+    Field(json_schema_extra=_YEARS_1900_TO_2100),
+]
 """A calendar date written YYYY-MM-DD, between 1900-01-01 and 2100-12-31."""
 StrictFlag = Annotated[StrictBool, Field()]
 """A JSON boolean: true or false, never 0, 1 or "yes"."""

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pydantic
 from pydantic import AfterValidator, ConfigDict, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import String
@@ -73,7 +74,7 @@ FITZPATRICK_NUMBER = {kind: number for number, kind in enumerate(Fitzpatrick, st
 
 # the longest a pregnancy is counted back from its due date (42 weeks: post-term)
 MAX_PREGNANCY = timedelta(weeks=42)
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 def _valid_zone(name: str) -> str:
@@ -105,8 +106,20 @@ def _plausible_due_date(value: date) -> date:
     return value
 
 
-TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_valid_zone)]
-LocalTime = Annotated[str, Field(max_length=5), AfterValidator(_valid_hhmm)]
+# in the document: a name of the IANA tz database (no JSON Schema format names one, so a format
+# of our own that says what it is), and the pattern _valid_hhmm checks
+TimeZoneName = Annotated[
+    str,
+    Field(max_length=64),
+    pydantic.Field(json_schema_extra={"format": "iana-time-zone"}),
+    AfterValidator(_valid_zone),
+]
+LocalTime = Annotated[
+    str,
+    Field(max_length=5),
+    pydantic.Field(json_schema_extra={"pattern": _HHMM.pattern}),
+    AfterValidator(_valid_hhmm),
+]
 FreeTerms = Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=50)]
 FreeTermsIn = Annotated[list[Annotated[Text, Field(max_length=80)]], Field(max_length=50)]
 DueDate = Annotated[SafeDate, AfterValidator(_plausible_due_date)]
