@@ -49,6 +49,11 @@ def _in_range(value: date) -> date:
     return value
 
 
+def _integral(value: Any) -> Any:
+    """2.0 is the integer 2 in JSON Schema; a strict int alone refuses it."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _strict_bool(value: Any) -> Any:
     """A query string's true/false (FastAPI's lax bool reads 1, on, yes as well)."""
     if isinstance(value, bool):
@@ -79,10 +84,13 @@ SafeDate = Annotated[
 """A calendar date written YYYY-MM-DD, between 1900-01-01 and 2100-12-31."""
 StrictFlag = Annotated[StrictBool, Field()]
 """A JSON boolean: true or false, never 0, 1 or "yes"."""
-# Strict, not a validator of our own: pydantic then keeps ge/le as the document's
-# minimum/maximum. (Lax int and float read true as 1, false as 0 and "5" as 5.)
+# Strict: pydantic's lax int and float read true as 1, false as 0 and "5" as 5.
 StrictInteger = Annotated[int, Strict()]
-"""A JSON integer: 5, never 5.0, true, false or "5"."""
+"""A JSON integer: never true, false or "5"; 2.0 only with `Integral` after it."""
+Integral = BeforeValidator(_integral)
+"""After a StrictInteger's limits: 2.0 is read as 2, as JSON Schema reads it (2.5 stays refused).
+Last, because limits declared after a validator reach the document as pydantic's own ge/le keys,
+not as minimum/maximum: `Annotated[StrictInteger, Field(ge=1, le=7), Integral]`."""
 StrictNumber = Annotated[float, Strict()]
 """A JSON number: never true, false or "5.5"."""
 QueryFlag = Annotated[bool, BeforeValidator(_strict_bool)]

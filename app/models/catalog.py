@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import NEXT_CURSOR, JSONList, created_at_field, described, id_field
 from app.scheduling.inputs import ActiveClass, Category, ExosomeSource, FilterType
-from app.validation import StrictFlag, StrictInteger, StrictNumber, Text
+from app.validation import Integral, StrictFlag, StrictInteger, StrictNumber, Text
 
 ACTIVE = {
     "class": "The class of the active ingredient",
@@ -140,7 +140,7 @@ class ProductCreate(ProductBase):
     batch_on_label: StrictFlag | None = None
     expiry_on_label: StrictFlag | None = None
     rinse_off: StrictFlag | None = None
-    spf: StrictInteger | None = Field(default=None, ge=1, le=100)
+    spf: Annotated[StrictInteger, Field(ge=1, le=100), Integral] | None = None
     ph: StrictNumber | None = Field(default=None, ge=0, le=14)
 
 

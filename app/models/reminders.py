@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 from sqlalchemy import Index, String, UniqueConstraint, text
@@ -18,7 +19,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import NEXT_CURSOR, Instant, UTCDateTime, created_at_field, described, utcnow
 from app.models.profiles import LocalTime
 from app.scheduling.inputs import Slot
-from app.validation import StrictFlag, StrictInteger, Text
+from app.validation import Integral, StrictFlag, StrictInteger, Text
 
 
 class ReminderKind(StrEnum):
@@ -216,7 +217,9 @@ class ClaimIn(BaseModel):
     until: AwareDatetime = Field(
         description="When the lease ends, with an offset: in the future, at most 15 minutes away"
     )
-    max: StrictInteger = Field(default=50, ge=1, le=200, description="The most reminders to lease")
+    max: Annotated[StrictInteger, Field(ge=1, le=200), Integral] = Field(
+        default=50, description="The most reminders to lease"
+    )
     kind: list[ReminderKind] | None = Field(
         default=None,
         min_length=1,

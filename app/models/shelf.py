@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
 from pydantic import ConfigDict, field_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -14,7 +15,7 @@ from sqlmodel import Field, Relationship, SQLModel
 from app.models.base import created_at_field, described, id_field
 from app.models.catalog import Product, ProductPublic
 from app.scheduling.inputs import PatchTest
-from app.validation import SafeDate, StrictInteger, Text
+from app.validation import Integral, SafeDate, StrictInteger, Text
 
 SHELF_ITEM = {
     "id": "The shelf item's id",
@@ -79,7 +80,7 @@ class ShelfItemCreate(ShelfFields):
     expires_on: SafeDate | None = None
     opened_on: SafeDate | None = None
     introduced_on: SafeDate | None = None
-    pao_months: StrictInteger | None = Field(default=None, ge=1, le=120)
+    pao_months: Annotated[StrictInteger, Field(ge=1, le=120), Integral] | None = None
 
     product_id: uuid.UUID
 
@@ -95,7 +96,7 @@ class ShelfItemUpdate(SQLModel):
     expires_on: SafeDate | None = None
     opened_on: SafeDate | None = None
     introduced_on: SafeDate | None = None
-    pao_months: StrictInteger | None = Field(default=None, ge=1, le=120)
+    pao_months: Annotated[StrictInteger, Field(ge=1, le=120), Integral] | None = None
     # absent keeps it; null is refused on the field, and the document does not offer it
     patch_test: PatchTest | SkipJsonSchema[None] = None
 

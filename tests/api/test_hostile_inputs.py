@@ -480,3 +480,18 @@ def test_the_document_states_each_numeric_limit():
     assert (spf["minimum"], spf["maximum"]) == (1, 100)
     weekday = schemas["OverrideCreate"]["properties"]["weekdays"]["anyOf"][0]["items"]
     assert (weekday["minimum"], weekday["maximum"]) == (1, 7)
+
+
+async def test_an_integer_written_with_a_zero_fraction_is_that_integer(client, world):
+    """JSON Schema reads 12.0 as the integer 12 (schemathesis sent it as valid); 12.5 is not."""
+    headers = world["headers"]["user"]
+    product_id = world["fill"]["product_id"]
+    whole = await client.patch(
+        f"/v1/me/shelf/{world['fill']['item_id']}", json={"pao_months": 12.0}, headers=headers
+    )
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["pao_months"] == 12
+    fraction = await client.post(
+        "/v1/me/shelf", json={"product_id": product_id, "pao_months": 12.5}, headers=headers
+    )
+    assert fraction.status_code == 422
