@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import available_timezones
 
 import httpx
 import hypothesis
@@ -44,6 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.config import Settings
 from app.db import create_engine, create_sessionmaker
 from app.main import create_app
+from app.validation import MAX_DATE, MIN_DATE
 from tests.conftest import (
     drop_postgres_schema,
     migrate_and_seed,
@@ -60,12 +62,20 @@ from tests.contract.world import World, build_world
 MAX_EXAMPLES = int(os.environ.get("CONTRACT_MAX_EXAMPLES", "20"))
 SEED = int(os.environ.get("CONTRACT_SEED", "12"))
 # stateful scenarios, and calls in each
-STATEFUL_EXAMPLES = int(os.environ.get("CONTRACT_STATEFUL_EXAMPLES", "15"))
-STATEFUL_STEPS = 8
+STATEFUL_EXAMPLES = int(os.environ.get("CONTRACT_STATEFUL_EXAMPLES", "50"))
+STATEFUL_STEPS = 10
 
 SURVEY = os.environ.get("CONTRACT_SURVEY") == "1"
 SURVEY_LOG = os.environ.get("CONTRACT_SURVEY_LOG")
 SURVEYED: Counter[tuple[str, str, str]] = Counter()  # (backend, check, operation) -> failures
+
+
+# Formats of the document that schemathesis cannot draw by itself. A time zone is a name of the
+# IANA database (a format of this API's own). A date is also limited to 1900-2100 by a pattern:
+# drawn from all of 0001-9999 and filtered by that pattern, almost every draw would be thrown
+# away (Hypothesis stops at filter_too_much), so dates are drawn inside the range instead.
+schemathesis.openapi.format("iana-time-zone", st.sampled_from(sorted(available_timezones())))
+schemathesis.openapi.format("date", st.dates(MIN_DATE, MAX_DATE).map(lambda day: day.isoformat()))
 
 
 @dataclass
@@ -218,13 +228,29 @@ def _positive(case: schemathesis.Case) -> bool:
     return meta is None or meta.generation.mode == schemathesis.GenerationMode.POSITIVE
 
 
-def beyond_the_schema(response: schemathesis.Response) -> list[schemathesis.CheckFunction]:
-    """positive_data_acceptance is not run on a refusal the document cannot express: a valid
-    request may still name a cursor this service did not issue, an invite code that is unknown
-    or used, a window whose `to` is not after its `from`, a lease already over, a procedure more
-    than two years away, or two fields that exclude each other. Those are 422s with a code of
-    their own, or validation errors on the body as a whole (`loc: ["body"]`), never on a field:
-    a field the server refuses and the document allows still fails the check."""
+# Field rules no JSON Schema keyword can state: they read the day of the request, or RFC 6761's
+# registry of special-use domain names.
+RULES_BEYOND_JSON_SCHEMA = (
+    (["body", "due_date"], "a due date is at most about ten months ahead"),
+    (["body", "pregnancy_ended_on"], "is in the future"),
+    (["body", "date"], "cannot log a day that has not begun"),
+    (["body", "email"], "special-use or reserved name"),
+)
+
+
+def beyond_the_schema(
+    case: schemathesis.Case, response: schemathesis.Response
+) -> list[schemathesis.CheckFunction]:
+    """positive_data_acceptance is not run on a refusal the document cannot express:
+
+    - a 422 with a code of its own: a cursor this service did not issue, an unknown or used
+      invite code, a window whose `to` is not after its `from`, a lease already over, a
+      procedure more than two years away;
+    - a validation error on an object as a whole (the body, or an object in it such as
+      quiet_hours): fields that exclude each other, or a start that must differ from its end;
+    - one of RULES_BEYOND_JSON_SCHEMA.
+
+    Any other field the server refuses while the document allows it still fails the check."""
     if response.status_code != 422:
         return []
     try:
@@ -233,9 +259,45 @@ def beyond_the_schema(response: schemathesis.Response) -> list[schemathesis.Chec
         return []
     if problem.get("code") != "validation_error":
         return [positive_data_acceptance]
-    if problem.get("errors") and all(e["loc"] == ["body"] for e in problem["errors"]):
+    errors = problem.get("errors") or [{"loc": ["body"], "msg": ""}]
+    if all(_names_an_object(case, e["loc"]) or _beyond(e) for e in errors):
         return [positive_data_acceptance]
     return []
+
+
+def _beyond(error: dict[str, Any]) -> bool:
+    return any(
+        error["loc"] == loc and words in error["msg"] for loc, words in RULES_BEYOND_JSON_SCHEMA
+    )
+
+
+def _names_an_object(case: schemathesis.Case, loc: list[str | int]) -> bool:
+    """Whether an error's loc is the request body or an object inside it, in the document."""
+    if loc in ([], ["body"]):
+        return True
+    body = case.operation.definition.raw.get("requestBody")
+    if loc[0] != "body" or body is None:
+        return False
+    document = case.operation.schema.raw_schema
+    (media,) = body["content"].values()
+    node = media["schema"]
+    for part in loc[1:]:
+        node = _resolved(document, node)
+        node = node.get("items") if isinstance(part, int) else node.get("properties", {}).get(part)
+        if node is None:
+            return False
+    return "properties" in _resolved(document, node)
+
+
+def _resolved(document: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """A schema with its $ref followed and a nullable anyOf reduced to its non-null member."""
+    while True:
+        if "$ref" in node:
+            node = document["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
+        elif "anyOf" in node:
+            node = next(n for n in node["anyOf"] if n.get("type") != "null")
+        else:
+            return node
 
 
 contract_api = schemathesis.pytest.from_fixture("contract_schema")
@@ -246,7 +308,7 @@ def test_the_api_keeps_its_contract(case: schemathesis.Case, contract: Contract)
     send_current_version(case, contract.world)
     response = case.call()
     try:
-        case.validate_response(response, excluded_checks=beyond_the_schema(response))
+        case.validate_response(response, excluded_checks=beyond_the_schema(case, response))
     except FailureGroup as group:
         if not SURVEY:
             raise
@@ -260,6 +322,7 @@ def test_the_api_keeps_its_contract_across_calls(
     by the next request): what is created can be read back, what is deleted stays gone
     (ensure_resource_availability, use_after_free), with every other check on each step."""
     world = contract.world
+    failed: list[FailureGroup] = []
 
     class Workflow(contract_schema.as_state_machine()):  # type: ignore[misc]
         def before_call(self, case: schemathesis.Case) -> None:
@@ -268,23 +331,34 @@ def test_the_api_keeps_its_contract_across_calls(
         def validate_response(
             self, response: schemathesis.Response, case: schemathesis.Case, **kwargs: Any
         ) -> None:
-            case.validate_response(
-                response,
-                excluded_checks=beyond_the_schema(response),
-                transport_kwargs=kwargs or None,
-                recorder=self.recorder,
-            )
+            try:
+                case.validate_response(
+                    response,
+                    excluded_checks=beyond_the_schema(case, response),
+                    transport_kwargs=kwargs or None,
+                    recorder=self.recorder,
+                )
+            except FailureGroup as group:
+                failed.append(group)
+                raise
 
-    Workflow.run(
-        settings=hypothesis.settings(
-            max_examples=STATEFUL_EXAMPLES,
-            stateful_step_count=STATEFUL_STEPS,
-            derandomize=True,
-            database=None,
-            deadline=None,
-            suppress_health_check=list(hypothesis.HealthCheck),
-        )
+    settings = hypothesis.settings(
+        max_examples=STATEFUL_EXAMPLES,
+        stateful_step_count=STATEFUL_STEPS,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
     )
+    try:
+        Workflow.run(settings=settings)
+    except hypothesis.errors.Flaky:
+        # The database keeps what earlier scenarios wrote, so replaying a scenario can take
+        # another path (a name already taken, an item already deleted) and Hypothesis calls the
+        # generation inconsistent. As schemathesis's own runner does, that ends the run: a
+        # failure seen before it is still reported, and nothing else is one.
+        if failed:
+            raise failed[0] from None
 
 
 def _record(backend: str, case: schemathesis.Case, response: Any, group: FailureGroup) -> None:
