@@ -97,6 +97,15 @@ QueryFlag = Annotated[bool, BeforeValidator(_strict_bool)]
 """A query-string boolean: true or false."""
 
 
+def null_not_offered(schema: dict[str, Any]) -> None:
+    """json_schema_extra of an optional field that refuses null (absent keeps its value): the
+    document offers the value alone. Typed `X | None` all the same, so that an invalid value is
+    reported at the field's own loc, not at each member of a union."""
+    options = [option for option in schema.pop("anyOf") if option != {"type": "null"}]
+    (option,) = options
+    schema.update(option)
+
+
 def normalise_email(email: str) -> str:
     """One spelling per mailbox: NFKC folds fullwidth and compatibility forms, casefold folds case
     (beyond lower()). Applied at registration, login and the CLI, so each compares the same."""

@@ -11,14 +11,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pydantic
 from pydantic import AfterValidator, ConfigDict, field_validator, model_validator
-from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from app.clock import now_utc
 from app.models.base import Instant, JSONList, UTCDateTime, described, utcnow
 from app.scheduling.inputs import Pregnancy, RetinoidExperience, Sensitivity
-from app.validation import SafeDate, Text
+from app.validation import SafeDate, Text, null_not_offered
 
 
 # stored and shown on the profile; no engine rule reads it, so it is not an engine input
@@ -244,6 +243,9 @@ class ProfileIn(ProfileBase):
         return self
 
 
+_NOT_NULL = {"json_schema_extra": null_not_offered}
+
+
 class ProfilePatch(SQLModel):
     """Only the fields sent change; the merged result is validated as a whole profile."""
 
@@ -253,21 +255,20 @@ class ProfilePatch(SQLModel):
     )
 
     # null clears skin_type, due_date, pregnancy_ended_on and fitzpatrick; the other fields
-    # cannot be empty, so null is refused there and the document does not offer it (absent
-    # keeps the value: SkipJsonSchema[None] is the default's type only)
+    # cannot be empty: null is refused there (_not_null) and the document does not offer it
     skin_type: SkinType | None = None
-    sensitivity: Sensitivity | SkipJsonSchema[None] = None
-    conditions: Annotated[list[Condition], Field(max_length=10)] | SkipJsonSchema[None] = None
-    concerns: Annotated[list[Concern], Field(max_length=10)] | SkipJsonSchema[None] = None
-    pregnancy: Pregnancy | SkipJsonSchema[None] = None
+    sensitivity: Sensitivity | None = Field(default=None, schema_extra=_NOT_NULL)
+    conditions: list[Condition] | None = Field(default=None, max_length=10, schema_extra=_NOT_NULL)
+    concerns: list[Concern] | None = Field(default=None, max_length=10, schema_extra=_NOT_NULL)
+    pregnancy: Pregnancy | None = Field(default=None, schema_extra=_NOT_NULL)
     due_date: DueDate | None = None
     pregnancy_ended_on: SafeDate | None = None
-    oral_medications: FreeTermsIn | SkipJsonSchema[None] = None
-    retinoid_experience: RetinoidExperience | SkipJsonSchema[None] = None
-    avoid_ingredients: FreeTermsIn | SkipJsonSchema[None] = None
-    timezone: TimeZoneName | SkipJsonSchema[None] = None
-    am_time: LocalTime | SkipJsonSchema[None] = None
-    pm_time: LocalTime | SkipJsonSchema[None] = None
+    oral_medications: FreeTermsIn | None = Field(default=None, schema_extra=_NOT_NULL)
+    retinoid_experience: RetinoidExperience | None = Field(default=None, schema_extra=_NOT_NULL)
+    avoid_ingredients: FreeTermsIn | None = Field(default=None, schema_extra=_NOT_NULL)
+    timezone: TimeZoneName | None = Field(default=None, schema_extra=_NOT_NULL)
+    am_time: LocalTime | None = Field(default=None, schema_extra=_NOT_NULL)
+    pm_time: LocalTime | None = Field(default=None, schema_extra=_NOT_NULL)
     fitzpatrick: Fitzpatrick | None = None
 
     @field_validator(

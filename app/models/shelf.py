@@ -8,14 +8,13 @@ from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import ConfigDict, field_validator
-from pydantic.json_schema import SkipJsonSchema
 from sqlalchemy import String
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.models.base import created_at_field, described, id_field
 from app.models.catalog import Product, ProductPublic
 from app.scheduling.inputs import PatchTest
-from app.validation import Integral, SafeDate, StrictInteger, Text
+from app.validation import Integral, SafeDate, StrictInteger, Text, null_not_offered
 
 SHELF_ITEM = {
     "id": "The shelf item's id",
@@ -97,8 +96,10 @@ class ShelfItemUpdate(SQLModel):
     opened_on: SafeDate | None = None
     introduced_on: SafeDate | None = None
     pao_months: Annotated[StrictInteger, Field(ge=1, le=120), Integral] | None = None
-    # absent keeps it; null is refused on the field, and the document does not offer it
-    patch_test: PatchTest | SkipJsonSchema[None] = None
+    # absent keeps it; null is refused (below), and the document does not offer it
+    patch_test: PatchTest | None = Field(
+        default=None, schema_extra={"json_schema_extra": null_not_offered}
+    )
 
     @field_validator("patch_test", mode="before")
     @classmethod

@@ -126,6 +126,11 @@ async def test_patch_refuses_null_where_the_profile_cannot_be_empty_and_says_so(
     assert "anyOf" not in patch["retinoid_experience"]
     assert patch["conditions"]["maxItems"] == 10
     assert {"type": "null"} in patch["skin_type"]["anyOf"]
+    # an invalid value is reported once, at the field (not at each member of a union)
+    invalid = await client.patch(
+        "/v1/me/profile", json={"timezone": "Mars/Olympus_Mons"}, headers=person.headers
+    )
+    assert [e["loc"] for e in invalid.json()["errors"]] == [["body", "timezone"]]
 
 
 async def test_patch_without_a_profile_is_404(client):
