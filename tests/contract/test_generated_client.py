@@ -35,6 +35,8 @@ from app.main import create_app
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, freeze_clock, unique_email
 
+pytestmark = pytest.mark.contract
+
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 BASE_URL = "http://regimen.test"

@@ -56,6 +56,8 @@ from tests.conftest import (
 )
 from tests.contract.world import World, build_world
 
+pytestmark = pytest.mark.contract
+
 # Generated examples per operation in the fuzzing phase; the examples and coverage phases add
 # their own deterministic cases. Both databases together stay within about three minutes on a
 # 2-core machine. CONTRACT_MAX_EXAMPLES and CONTRACT_SEED widen a run by hand.
