@@ -26,12 +26,15 @@ def representation(payload: BaseModel | dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _tag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+def _tag(body: bytes, version: str) -> str:
+    digest = hashlib.sha256(body)
+    if version:
+        digest.update(b"\0" + version.encode())
+    return '"' + digest.hexdigest()[:40] + '"'
 
 
-def etag_of(payload: BaseModel | dict[str, Any]) -> str:
-    return _tag(representation(payload))
+def etag_of(payload: BaseModel | dict[str, Any], *, version: str = "") -> str:
+    return _tag(representation(payload), version)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +46,12 @@ class Encoded:
     etag: str
 
 
-def encode(payload: BaseModel | dict[str, Any]) -> Encoded:
+def encode(payload: BaseModel | dict[str, Any], *, version: str = "") -> Encoded:
+    """The payload's bytes and ETag. `version` names what the bytes may not show (an instant
+    finer than the whole seconds they are sent in): every write that changes it gives a new
+    ETag, even when the representation reads the same (RFC 9110 8.8.1 allows that)."""
     body = representation(payload)
-    return Encoded(body, _tag(body))
+    return Encoded(body, _tag(body, version))
 
 
 K = TypeVar("K", bound=Hashable)

@@ -49,7 +49,7 @@ async def read_patient_profile(
     request: Request, patient: LinkedPatient, session: SessionDep
 ) -> Response:
     profile = await profiles.get_profile(session, user_id=patient.id)
-    return cached_json(request, profiles.public(profile))
+    return send_encoded(request, profiles.encoded(profile))
 
 
 @router.get("/{patient_id}/routine", response_model=RoutineDay)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 
 from app.deps import CurrentCaller, CurrentUser, ReadSessionDep, SessionDep
-from app.http_cache import cached_json, send_encoded
+from app.http_cache import send_encoded
 from app.models.profiles import ProfileIn, ProfilePatch, ProfilePublic
 from app.services import profiles
 
@@ -33,7 +33,7 @@ async def replace_profile(
     if_match: IfMatch = None,
 ) -> Response:
     profile, created = await profiles.put_profile(session, user=user, data=body, if_match=if_match)
-    return cached_json(request, profiles.public(profile), status_code=201 if created else 200)
+    return send_encoded(request, profiles.encoded(profile), status_code=201 if created else 200)
 
 
 @router.patch("", response_model=ProfilePublic)
@@ -45,4 +45,4 @@ async def update_profile(
     if_match: IfMatch = None,
 ) -> Response:
     profile = await profiles.patch_profile(session, user=user, patch=body, if_match=if_match)
-    return cached_json(request, profiles.public(profile))
+    return send_encoded(request, profiles.encoded(profile))

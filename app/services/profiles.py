@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import NotFound, Unprocessable
-from app.http_cache import Encoded, LruCache, encode, etag_of, require_current
+from app.http_cache import Encoded, LruCache, encode, require_current
 from app.models.accounts import User
 from app.models.profiles import Profile, ProfileIn, ProfilePatch, ProfilePublic
 from app.scheduling.inputs import Pregnancy
@@ -47,6 +47,13 @@ def public(profile: Profile) -> ProfilePublic:
     return ProfilePublic.model_validate(profile, from_attributes=True)
 
 
+def encoded(profile: Profile) -> Encoded:
+    """The profile as sent, and its ETag. The body shows `updated_at` in whole seconds; the
+    ETag covers it to the microsecond, so that every write is a new version for If-Match (two
+    writes in one second would otherwise read the same, and both pass one If-Match)."""
+    return encode(public(profile), version=profile.updated_at.isoformat())
+
+
 async def find_profile(
     session: AsyncSession, user_id: uuid.UUID, *, for_update: bool = False
 ) -> Profile | None:
@@ -76,11 +83,11 @@ _encoded: LruCache[tuple[uuid.UUID, int], Encoded] = LruCache(4096)
 
 async def read_encoded(session: AsyncSession, *, user_id: uuid.UUID, revision: int) -> Encoded:
     """The caller's profile as sent (JSON bytes and ETag), read again only after a change."""
-    encoded = _encoded.get((user_id, revision))
-    if encoded is None:
-        encoded = encode(public(await get_profile(session, user_id=user_id)))
-        _encoded.put((user_id, revision), encoded)
-    return encoded
+    found = _encoded.get((user_id, revision))
+    if found is None:
+        found = encoded(await get_profile(session, user_id=user_id))
+        _encoded.put((user_id, revision), found)
+    return found
 
 
 async def put_profile(
@@ -89,7 +96,7 @@ async def put_profile(
     """Replace (or create) the profile; True when it was created."""
     _check_dates(data)
     profile = await find_profile(session, user.id, for_update=True)
-    require_current(if_match, etag_of(public(profile)) if profile else None)
+    require_current(if_match, encoded(profile).etag if profile else None)
     created = profile is None
     if profile is None:
         profile = Profile(user_id=user.id)
@@ -107,7 +114,7 @@ async def patch_profile(
     session: AsyncSession, *, user: User, patch: ProfilePatch, if_match: str | None
 ) -> Profile:
     profile = await get_profile(session, user_id=user.id, for_update=True)
-    require_current(if_match, etag_of(public(profile)))
+    require_current(if_match, encoded(profile).etag)
     current = public(profile).model_dump(exclude={"updated_at"})
     changes = patch.model_dump(exclude_unset=True)
     if changes.get("pregnancy") == Pregnancy.pregnant and "pregnancy_ended_on" not in changes:

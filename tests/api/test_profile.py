@@ -287,3 +287,28 @@ async def test_p9a_a_pregnancy_changed_without_an_end_date_ended_today(client, m
     assert ended.json()["pregnancy_ended_on"] == "2026-10-10"  # already the 10th in Auckland
     replaced = await put_profile(client, person, pregnancy="none")
     assert replaced["pregnancy_ended_on"] is None  # not pregnant before: nothing ended
+
+
+async def test_every_write_is_a_new_version_even_within_one_second(client, monkeypatch):
+    """updated_at is sent in whole seconds, but the ETag covers it to the microsecond: a write
+    that leaves the body reading the same still retires the If-Match it was made against."""
+    person = await create_person(client)
+    second = datetime(2026, 11, 21, 9, 15, 2, tzinfo=UTC)
+    freeze_clock(monkeypatch, second.replace(microsecond=100))
+    first = await put_profile(client, person, timezone="UTC")
+    etag = (await client.get("/v1/me/profile", headers=person.headers)).headers["ETag"]
+    freeze_clock(monkeypatch, second.replace(microsecond=200))
+    same = await client.patch(
+        "/v1/me/profile", json={"timezone": "UTC"}, headers={**person.headers, "If-Match": etag}
+    )
+    assert same.status_code == 200
+    assert same.json() == first  # the same body, updated_at to the second
+    assert same.json()["updated_at"] == "2026-11-21T09:15:02Z"
+    assert same.headers["ETag"] != etag
+    again = await client.patch(
+        "/v1/me/profile", json={"timezone": "UTC"}, headers={**person.headers, "If-Match": etag}
+    )
+    assert again.status_code == 412
+    assert again.json()["code"] == "stale_version"
+    read = await client.get("/v1/me/profile", headers=person.headers)
+    assert read.headers["ETag"] == same.headers["ETag"]
