@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from app.errors import DatabaseUnavailable, OAuthError, RegimenError
 
@@ -99,13 +100,37 @@ _HTTP_CODES = {
     405: "method_not_allowed",
     413: "payload_too_large",
 }
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+_NOT_UTF8 = {"type": "json_invalid", "loc": ("body",), "msg": "JSON body is not valid UTF-8"}
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI's 400 for a JSON body that is not UTF-8: as malformed as one that is not JSON,
+        # so the same 422 (a form it cannot parse stays a 400)
+        return await _validation_error(request, RequestValidationError([_NOT_UTF8]))
     fallback = "internal_error" if exc.status_code >= 500 else "bad_request"
     code = _HTTP_CODES.get(exc.status_code, fallback)
-    return problem(exc.status_code, code, str(exc.detail), headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": allowed_methods(request)}
+    return problem(exc.status_code, code, str(exc.detail), headers=headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method the path is served with (RFC 9110 15.5.6). Starlette's 405 names only the
+    methods of the first route whose path matched, and FastAPI makes one route per method; so
+    ask the router which methods it would serve here."""
+    routes = request.app.router.routes
+    served = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(served)
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:

@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 from app.models.base import NEXT_CURSOR, JSONList, created_at_field, described, id_field
 from app.scheduling.inputs import ActiveClass, Category, ExosomeSource, FilterType
-from app.validation import StrictFlag, Text
+from app.validation import Integral, StrictFlag, StrictInteger, StrictNumber, Text
 
 ACTIVE = {
     "class": "The class of the active ingredient",
@@ -37,6 +37,7 @@ class ActiveCreate(ActiveIn):
     """An active ingredient of a product."""
 
     name: Text = Field(min_length=1, max_length=80)
+    percent: StrictNumber | None = Field(default=None, ge=0, le=100)
 
 
 InciName = Annotated[str, Field(min_length=1, max_length=200)]
@@ -139,6 +140,8 @@ class ProductCreate(ProductBase):
     batch_on_label: StrictFlag | None = None
     expiry_on_label: StrictFlag | None = None
     rinse_off: StrictFlag | None = None
+    spf: Annotated[StrictInteger, Field(ge=1, le=100), Integral] | None = None
+    ph: StrictNumber | None = Field(default=None, ge=0, le=14)
 
 
 class ProductPublic(ProductBase):

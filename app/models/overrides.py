@@ -13,7 +13,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import Instant, JSONList, UTCDateTime, created_at_field, described, id_field
 from app.models.care_team import PersonOut
 from app.scheduling.inputs import Frequency, OverrideAction, Slot
-from app.validation import MultilineText, SafeDate, StrictFlag
+from app.validation import Integral, MultilineText, SafeDate, StrictFlag, StrictInteger
 
 Action = OverrideAction
 
@@ -151,6 +151,13 @@ class OverrideCreate(OverrideFields):
         ),
     )
 
+    interval_days: Annotated[StrictInteger, Field(ge=2, le=60), Integral] | None = None
+    weekdays: list[Annotated[StrictInteger, Field(ge=1, le=7), Integral]] | None = Field(
+        default=None, min_length=1, max_length=7
+    )
+    wait_after_seconds: Annotated[StrictInteger, Field(ge=0, le=3600), Integral] | None = None
+    position: Annotated[StrictInteger, Field(ge=1, le=30), Integral] | None = None
+    patch_test_days: Annotated[StrictInteger, Field(ge=0, le=21), Integral] | None = None
     reason: MultilineText = Field(min_length=1, max_length=500)
     starts_on: SafeDate
     ends_on: SafeDate | None = None

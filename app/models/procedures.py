@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import ConfigDict, model_validator
 from sqlalchemy import Index, String
@@ -15,7 +16,7 @@ from sqlmodel import Field, SQLModel
 from app.models.base import Instant, UTCDateTime, created_at_field, described, id_field
 from app.models.care_team import PersonOut
 from app.scheduling import PeelDepth, ProcedureKind, WarningCode
-from app.validation import MultilineText, SafeDate, StrictFlag, Text
+from app.validation import Integral, MultilineText, SafeDate, StrictFlag, StrictInteger, Text
 
 MAX_SESSIONS = 10
 
@@ -132,8 +133,8 @@ class PatientProcedureIn(ProcedureIn):
         ),
     )
 
-    healing_days: int | None = Field(
-        default=None, ge=1, le=60, description="The clinic's healing window, if longer (PP5)"
+    healing_days: Annotated[StrictInteger, Field(ge=1, le=60), Integral] | None = Field(
+        default=None, description="The clinic's healing window, if longer (PP5)"
     )
     reason: MultilineText | None = Field(default=None, min_length=1, max_length=500)
     acknowledge_warning: StrictFlag = Field(
@@ -161,13 +162,13 @@ class ProcedureSeriesIn(SQLModel):
 
     kind: ProcedureKind
     depth: PeelDepth | None = None
-    sessions: int = Field(ge=1, le=MAX_SESSIONS)
-    interval_days: int = Field(ge=1, le=365)
+    sessions: Annotated[StrictInteger, Field(ge=1, le=MAX_SESSIONS), Integral]
+    interval_days: Annotated[StrictInteger, Field(ge=1, le=365), Integral]
     starts_on: SafeDate
-    maintenance_months: int | None = Field(default=None, ge=1, le=24)
+    maintenance_months: Annotated[StrictInteger, Field(ge=1, le=24), Integral] | None = None
     clinic: Text | None = Field(default=None, min_length=1, max_length=200)
     clinic_exosome: StrictFlag = False
-    healing_days: int | None = Field(default=None, ge=1, le=60)
+    healing_days: Annotated[StrictInteger, Field(ge=1, le=60), Integral] | None = None
     reason: MultilineText | None = Field(default=None, min_length=1, max_length=500)
     acknowledge_warning: StrictFlag = False
 

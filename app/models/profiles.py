@@ -9,14 +9,15 @@ from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, ConfigDict, model_validator
+import pydantic
+from pydantic import AfterValidator, ConfigDict, field_validator, model_validator
 from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from app.clock import now_utc
 from app.models.base import Instant, JSONList, UTCDateTime, described, utcnow
 from app.scheduling.inputs import Pregnancy, RetinoidExperience, Sensitivity
-from app.validation import SafeDate, Text
+from app.validation import SafeDate, Text, null_not_offered
 
 
 # stored and shown on the profile; no engine rule reads it, so it is not an engine input
@@ -72,7 +73,7 @@ FITZPATRICK_NUMBER = {kind: number for number, kind in enumerate(Fitzpatrick, st
 
 # the longest a pregnancy is counted back from its due date (42 weeks: post-term)
 MAX_PREGNANCY = timedelta(weeks=42)
-_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+_HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 def _valid_zone(name: str) -> str:
@@ -104,8 +105,20 @@ def _plausible_due_date(value: date) -> date:
     return value
 
 
-TimeZoneName = Annotated[str, Field(max_length=64), AfterValidator(_valid_zone)]
-LocalTime = Annotated[str, Field(max_length=5), AfterValidator(_valid_hhmm)]
+# in the document: a name of the IANA tz database (no JSON Schema format names one, so a format
+# of our own that says what it is), and the pattern _valid_hhmm checks
+TimeZoneName = Annotated[
+    str,
+    Field(max_length=64),
+    pydantic.Field(json_schema_extra={"format": "iana-time-zone"}),
+    AfterValidator(_valid_zone),
+]
+LocalTime = Annotated[
+    str,
+    Field(max_length=5),
+    pydantic.Field(json_schema_extra={"pattern": _HHMM.pattern}),
+    AfterValidator(_valid_hhmm),
+]
 FreeTerms = Annotated[list[Annotated[str, Field(max_length=80)]], Field(max_length=50)]
 FreeTermsIn = Annotated[list[Annotated[Text, Field(max_length=80)]], Field(max_length=50)]
 DueDate = Annotated[SafeDate, AfterValidator(_plausible_due_date)]
@@ -230,6 +243,9 @@ class ProfileIn(ProfileBase):
         return self
 
 
+_NOT_NULL = {"json_schema_extra": null_not_offered}
+
+
 class ProfilePatch(SQLModel):
     """Only the fields sent change; the merged result is validated as a whole profile."""
 
@@ -238,20 +254,41 @@ class ProfilePatch(SQLModel):
         json_schema_extra=described(PROFILE, {"sensitivity": "high", "pm_time": "22:00"}),
     )
 
+    # null clears skin_type, due_date, pregnancy_ended_on and fitzpatrick; the other fields
+    # cannot be empty: null is refused there (_not_null) and the document does not offer it
     skin_type: SkinType | None = None
-    sensitivity: Sensitivity | None = None
-    conditions: list[Condition] | None = Field(default=None, max_length=10)
-    concerns: list[Concern] | None = Field(default=None, max_length=10)
-    pregnancy: Pregnancy | None = None
+    sensitivity: Sensitivity | None = Field(default=None, schema_extra=_NOT_NULL)
+    conditions: list[Condition] | None = Field(default=None, max_length=10, schema_extra=_NOT_NULL)
+    concerns: list[Concern] | None = Field(default=None, max_length=10, schema_extra=_NOT_NULL)
+    pregnancy: Pregnancy | None = Field(default=None, schema_extra=_NOT_NULL)
     due_date: DueDate | None = None
     pregnancy_ended_on: SafeDate | None = None
-    oral_medications: FreeTermsIn | None = None
-    retinoid_experience: RetinoidExperience | None = None
-    avoid_ingredients: FreeTermsIn | None = None
-    timezone: TimeZoneName | None = None
-    am_time: LocalTime | None = None
-    pm_time: LocalTime | None = None
+    oral_medications: FreeTermsIn | None = Field(default=None, schema_extra=_NOT_NULL)
+    retinoid_experience: RetinoidExperience | None = Field(default=None, schema_extra=_NOT_NULL)
+    avoid_ingredients: FreeTermsIn | None = Field(default=None, schema_extra=_NOT_NULL)
+    timezone: TimeZoneName | None = Field(default=None, schema_extra=_NOT_NULL)
+    am_time: LocalTime | None = Field(default=None, schema_extra=_NOT_NULL)
+    pm_time: LocalTime | None = Field(default=None, schema_extra=_NOT_NULL)
     fitzpatrick: Fitzpatrick | None = None
+
+    @field_validator(
+        "sensitivity",
+        "conditions",
+        "concerns",
+        "pregnancy",
+        "oral_medications",
+        "retinoid_experience",
+        "avoid_ingredients",
+        "timezone",
+        "am_time",
+        "pm_time",
+        mode="before",
+    )
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("cannot be null: leave the field out to keep its value")
+        return value
 
 
 class ProfilePublic(ProfileBase):

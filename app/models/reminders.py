@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, model_validator
 from sqlalchemy import Index, String, UniqueConstraint, text
@@ -19,7 +20,7 @@ from app.models.base import NEXT_CURSOR, Instant, UTCDateTime, created_at_field,
 from app.models.devices import PushTarget
 from app.models.profiles import LocalTime
 from app.scheduling.inputs import Slot
-from app.validation import StrictFlag, Text
+from app.validation import Integral, StrictFlag, StrictInteger, Text
 
 
 class ReminderKind(StrEnum):
@@ -225,7 +226,9 @@ class ClaimIn(BaseModel):
     until: AwareDatetime = Field(
         description="When the lease ends, with an offset: in the future, at most 15 minutes away"
     )
-    max: int = Field(default=50, ge=1, le=200, description="The most reminders to lease")
+    max: Annotated[StrictInteger, Field(ge=1, le=200), Integral] = Field(
+        default=50, description="The most reminders to lease"
+    )
     kind: list[ReminderKind] | None = Field(
         default=None,
         min_length=1,

@@ -27,6 +27,12 @@ from app.scheduling import (
 GRADES = tuple(sorted({rule.grade for rule in RULES.values()}))
 
 
+def _grade_name(grade: str) -> str:
+    """A grade as a name a generated client can give its enum member: B- is B_MINUS, A/C is A_OR_C
+    (left to themselves, generators read B- as B and keep one of the two)."""
+    return grade.replace("-", "_MINUS").replace("/", "_OR_").upper()
+
+
 def _known_grade(value: str) -> str:
     if value not in GRADES:
         raise ValueError(f"not a grade the rule catalogue uses: {value!r}")
@@ -40,6 +46,7 @@ GradeLabel = Annotated[
         {
             "type": "string",
             "enum": list(GRADES),
+            "x-enum-varnames": [_grade_name(grade) for grade in GRADES],
             "description": "The evidence grade (RULES.md): A a regulator's label or a guideline, "
             "B a peer-reviewed study, C a society's patient page or a textbook, U common "
             "practice (a configurable default), policy this service's own rule; two grades "

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import ConfigDict, model_validator
+from pydantic import ConfigDict, field_validator
 from sqlalchemy import String
 from sqlmodel import Field, Relationship, SQLModel
 
 from app.models.base import created_at_field, described, id_field
 from app.models.catalog import Product, ProductPublic
 from app.scheduling.inputs import PatchTest
-from app.validation import SafeDate, Text
+from app.validation import Integral, SafeDate, StrictInteger, Text, null_not_offered
 
 SHELF_ITEM = {
     "id": "The shelf item's id",
@@ -78,6 +79,7 @@ class ShelfItemCreate(ShelfFields):
     expires_on: SafeDate | None = None
     opened_on: SafeDate | None = None
     introduced_on: SafeDate | None = None
+    pao_months: Annotated[StrictInteger, Field(ge=1, le=120), Integral] | None = None
 
     product_id: uuid.UUID
 
@@ -93,14 +95,18 @@ class ShelfItemUpdate(SQLModel):
     expires_on: SafeDate | None = None
     opened_on: SafeDate | None = None
     introduced_on: SafeDate | None = None
-    pao_months: int | None = Field(default=None, ge=1, le=120)
-    patch_test: PatchTest | None = None
+    pao_months: Annotated[StrictInteger, Field(ge=1, le=120), Integral] | None = None
+    # absent keeps it; null is refused (below), and the document does not offer it
+    patch_test: PatchTest | None = Field(
+        default=None, schema_extra={"json_schema_extra": null_not_offered}
+    )
 
-    @model_validator(mode="after")
-    def _patch_test_not_null(self) -> ShelfItemUpdate:
-        if "patch_test" in self.model_fields_set and self.patch_test is None:
+    @field_validator("patch_test", mode="before")
+    @classmethod
+    def _patch_test_not_null(cls, value: object) -> object:
+        if value is None:
             raise ValueError("patch_test cannot be null; use pending, passed or skipped")
-        return self
+        return value
 
 
 class ShelfItemPublic(ShelfFields):

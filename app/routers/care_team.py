@@ -34,7 +34,8 @@ async def read_care_team(user: CurrentUser, session: SessionDep) -> CareTeam:
     )
 
 
-@router.delete("/care-team/{dermatologist_id}", status_code=204)
+# `:uuid`: DELETE /v1/me/care-team/invites is a 405 (that path is POST only), not a malformed id
+@router.delete("/care-team/{dermatologist_id:uuid}", status_code=204)
 async def revoke(dermatologist_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> None:
     await care_team.revoke(session, patient=user, dermatologist_id=dermatologist_id)
 

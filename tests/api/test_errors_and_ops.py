@@ -1,5 +1,7 @@
 """Problem+json for every error, and the operator endpoints."""
 
+import uuid
+
 from tests.factories import create_person
 
 
@@ -24,6 +26,8 @@ async def test_malformed_and_wrongly_typed_bodies_are_422_not_500(client):
         b'{"timezone": "\\ud800"}',
         b'{"timezone": "UTC", "conditions": "acne"}',
         b'{"timezone": "UTC", "due_date": "99999-01-01"}',
+        b'\xff\xfe{"timezone": "UTC"}',  # not UTF-8 (FastAPI alone answers 400)
+        b'{"timezone": "Europe/London\xe9"}',
     ]
     for raw in bodies:
         response = await client.put(
@@ -109,3 +113,32 @@ async def test_a_locked_sqlite_database_is_a_503_with_retry_after(client, monkey
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     assert response.json()["code"] == "database_unavailable"
+
+
+async def test_a_405_allows_every_method_the_path_is_served_with(client):
+    """RFC 9110 15.5.6: Allow lists the target's methods, not those of one of its routes."""
+    cases = {
+        "/v1/me/profile": "GET, PATCH, PUT",
+        "/v1/me/shelf": "GET, POST",
+        "/v1/me/calendar/token": "DELETE, POST",
+        f"/v1/me/shelf/{uuid.uuid4()}": "DELETE, PATCH",
+    }
+    for path, allowed in cases.items():
+        response = await client.request("TRACE", path)
+        assert response.status_code == 405, path
+        assert response.headers["allow"] == allowed, path
+        assert response.json()["code"] == "method_not_allowed"
+
+
+async def test_a_literal_path_is_not_an_id_of_its_sibling_route(client):
+    """DELETE /v1/me/care-team/invites is a method that path does not take (405, Allow: POST),
+    not a malformed dermatologist id for DELETE /v1/me/care-team/{dermatologist_id} (422)."""
+    person = await create_person(client)
+    wrong_method = await client.delete("/v1/me/care-team/invites", headers=person.headers)
+    assert wrong_method.status_code == 405, wrong_method.text
+    assert wrong_method.headers["allow"] == "POST"
+    malformed = await client.delete("/v1/me/care-team/not-an-id", headers=person.headers)
+    assert malformed.status_code == 404
+    assert malformed.headers["content-type"] == "application/problem+json"
+    unknown = await client.delete(f"/v1/me/care-team/{uuid.uuid4()}", headers=person.headers)
+    assert unknown.json()["code"] == "care_link_not_found"

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from app.main import create_app
 from app.models.accounts import Role
 from tests.factories import (
     PASSWORD,
@@ -221,6 +222,69 @@ CASES: dict[str, Case] = {
         params={"from": "9999-12-31T00:00:00-14:00", "to": "9999-12-31T23:00:00-14:00"},
         expect=0,
     ),  # noqa: E501
+    # --- numbers that pydantic's lax int and float would read from true, false or a string -----
+    "product.spf_true": Case("POST", "/v1/products", json=PRODUCT | {"spf": True}),
+    "product.spf_string": Case("POST", "/v1/products", json=PRODUCT | {"spf": "30"}),
+    "product.ph_false": Case("POST", "/v1/products", json=PRODUCT | {"ph": False}),
+    "product.ph_string": Case("POST", "/v1/products", json=PRODUCT | {"ph": "5.5"}),
+    "product.active_percent_false": Case(
+        "POST",
+        "/v1/products",
+        json=PRODUCT | {"actives": [{"class": "niacinamide", "name": "N", "percent": False}]},
+    ),
+    "shelf.pao_months_string": Case(
+        "POST", "/v1/me/shelf", json={"product_id": "{product_id}", "pao_months": "12"}
+    ),
+    "shelf_patch.pao_months_true": Case(
+        "PATCH", "/v1/me/shelf/{item_id}", json={"pao_months": True}
+    ),
+    "override.wait_true": Case(
+        "POST",
+        "/v1/patients/{patient_id}/overrides",
+        "derm",
+        {
+            "action": "set_wait",
+            "product_id": "{product_id}",
+            "wait_after_seconds": True,
+            "reason": "why",
+            "starts_on": str(TODAY),
+        },
+        headers={"If-Match": "{etag}"},
+    ),
+    "override.weekdays_strings": Case(
+        "POST",
+        "/v1/patients/{patient_id}/overrides",
+        "derm",
+        {
+            "action": "set_frequency",
+            "product_id": "{product_id}",
+            "frequency": "weekdays",
+            "weekdays": ["1", "3"],
+            "reason": "why",
+            "starts_on": str(TODAY),
+        },
+        headers={"If-Match": "{etag}"},
+    ),
+    "procedure.series_sessions_string": Case(
+        "POST",
+        "/v1/patients/{patient_id}/procedure-series",
+        "derm",
+        json={"kind": "prp", "sessions": "3", "interval_days": 21, "starts_on": str(TODAY)},
+        headers={"If-Match": "{etag}"},
+    ),
+    "procedure.healing_days_true": Case(
+        "POST",
+        "/v1/patients/{patient_id}/procedures",
+        "derm",
+        json={"kind": "ipl", "on": str(TODAY), "healing_days": True},
+        headers={"If-Match": "{etag}"},
+    ),
+    "claim.max_true": Case(
+        "POST",
+        "/v1/reminders/claim",
+        "scheduler",
+        {"worker_id": "w", "until": (NOW + timedelta(minutes=5)).isoformat(), "max": True},
+    ),
     # --- forged cursors ------------------------------------------------------------------------
     "cursor.not_base64": Case("GET", "/v1/products", params={"cursor": "!!!"}),
     "cursor.nul_name": Case(
@@ -412,3 +476,41 @@ async def test_plain_text_with_line_breaks_is_still_a_valid_note(client):
         headers=person.headers,
     )
     assert response.status_code == 201, response.text
+
+
+def _constraints(node: Any) -> Any:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, node
+            yield from _constraints(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _constraints(value)
+
+
+def test_the_document_states_each_numeric_limit():
+    """The strict numbers of request bodies keep their limits as JSON Schema minimum/maximum (a
+    validator wrapped around the type made pydantic write its own ge/le keys, which no client or
+    fuzzer reads)."""
+    schemas = create_app().openapi()["components"]["schemas"]
+    leaked = [node for key, node in _constraints(schemas) if key in ("ge", "le", "gt", "lt")]
+    assert leaked == []
+    spf = schemas["ProductCreate"]["properties"]["spf"]["anyOf"][0]
+    assert (spf["minimum"], spf["maximum"]) == (1, 100)
+    weekday = schemas["OverrideCreate"]["properties"]["weekdays"]["anyOf"][0]["items"]
+    assert (weekday["minimum"], weekday["maximum"]) == (1, 7)
+
+
+async def test_an_integer_written_with_a_zero_fraction_is_that_integer(client, world):
+    """JSON Schema reads 12.0 as the integer 12 (schemathesis sent it as valid); 12.5 is not."""
+    headers = world["headers"]["user"]
+    product_id = world["fill"]["product_id"]
+    whole = await client.patch(
+        f"/v1/me/shelf/{world['fill']['item_id']}", json={"pao_months": 12.0}, headers=headers
+    )
+    assert whole.status_code == 200, whole.text
+    assert whole.json()["pao_months"] == 12
+    fraction = await client.post(
+        "/v1/me/shelf", json={"product_id": product_id, "pao_months": 12.5}, headers=headers
+    )
+    assert fraction.status_code == 422

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+from app.main import create_app
 from tests.factories import (
     add_to_shelf,
     catalog_product,
@@ -105,6 +106,31 @@ async def test_patch_changes_only_what_is_sent_and_revalidates_the_whole(client)
         "/v1/me/profile", json={"sensitivity": None}, headers=person.headers
     )
     assert nulled.status_code == 422
+
+
+async def test_patch_refuses_null_where_the_profile_cannot_be_empty_and_says_so(client):
+    """null clears a field that may be empty; elsewhere it is refused on that field, and the
+    document does not offer it (schemathesis sent the null the document allowed)."""
+    person = await create_person(client)
+    await put_profile(client, person, skin_type="oily")
+    refused = await client.patch(
+        "/v1/me/profile", json={"retinoid_experience": None}, headers=person.headers
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "retinoid_experience"]
+    cleared = await client.patch("/v1/me/profile", json={"skin_type": None}, headers=person.headers)
+    assert cleared.status_code == 200
+    assert cleared.json()["skin_type"] is None
+    patch = create_app().openapi()["components"]["schemas"]["ProfilePatch"]["properties"]
+    assert patch["retinoid_experience"]["$ref"] == "#/components/schemas/RetinoidExperience"
+    assert "anyOf" not in patch["retinoid_experience"]
+    assert patch["conditions"]["maxItems"] == 10
+    assert {"type": "null"} in patch["skin_type"]["anyOf"]
+    # an invalid value is reported once, at the field (not at each member of a union)
+    invalid = await client.patch(
+        "/v1/me/profile", json={"timezone": "Mars/Olympus_Mons"}, headers=person.headers
+    )
+    assert [e["loc"] for e in invalid.json()["errors"]] == [["body", "timezone"]]
 
 
 async def test_patch_without_a_profile_is_404(client):

@@ -1,5 +1,6 @@
 """The shelf: add, read, change and remove items; nobody touches another's."""
 
+from app.main import create_app
 from tests.factories import add_to_shelf, catalog_product, create_person, put_profile
 
 
@@ -101,3 +102,17 @@ async def test_cannot_shelve_someone_elses_private_product(client):
         "/v1/me/shelf", json={"product_id": private.json()["id"]}, headers=other.headers
     )
     assert response.status_code == 404
+
+
+async def test_a_null_patch_test_is_refused_on_the_field_and_not_offered(client, session):
+    """The document offered null for patch_test, which the server refuses (schemathesis)."""
+    person = await create_person(client)
+    product = await catalog_product(session, "Gentle Hydrating Cream Cleanser")
+    item = await add_to_shelf(client, person, product.id)
+    refused = await client.patch(
+        f"/v1/me/shelf/{item['id']}", json={"patch_test": None}, headers=person.headers
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "patch_test"]
+    schema = create_app().openapi()["components"]["schemas"]["ShelfItemUpdate"]
+    assert schema["properties"]["patch_test"]["$ref"] == "#/components/schemas/PatchTest"
