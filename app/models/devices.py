@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -54,11 +55,21 @@ def _bcp47(value: str) -> str:
     return value
 
 
+# blank as the document's pattern has it (ECMA-262 \s, which counts U+FEFF and Python does not)
+_SOMETHING = re.compile(r"[^\s\ufeff]")
+
+
 def _not_blank(value: str) -> str:
-    if not value.strip():
+    if not _SOMETHING.search(value):
         raise ValueError("must not be blank")
     return value
 
+
+# The document states each rule as a JSON Schema pattern (ECMA-262), as app/validation.py does:
+# a BCP 47 tag; and text with no control characters and at least one that is not a space.
+_LOCALE_PATTERN = {"pattern": "^" + _LOCALE.pattern + "$"}
+_PRINTABLE = r"[^\x00-\x1F\x7F-\x9F]"
+_NOT_BLANK_PATTERN = {"pattern": rf"^{_PRINTABLE}*[^\s\x00-\x1F\x7F-\x9F]{_PRINTABLE}*$"}
 
 # the length first, on the plain string, so that a long value is told its limit in characters
 Locale = Annotated[
@@ -66,18 +77,21 @@ Locale = Annotated[
     StringConstraints(max_length=MAX_LOCALE),
     AfterValidator(clean_text),
     AfterValidator(_bcp47),
+    pydantic.Field(json_schema_extra=_LOCALE_PATTERN),
 ]
 PushToken = Annotated[
     str,
     StringConstraints(max_length=MAX_PUSH_TOKEN),
     AfterValidator(clean_text),
     AfterValidator(_not_blank),
+    pydantic.Field(json_schema_extra=_NOT_BLANK_PATTERN),
 ]
 AppVersion = Annotated[
     str,
     StringConstraints(max_length=MAX_APP_VERSION),
     AfterValidator(clean_text),
     AfterValidator(_not_blank),
+    pydantic.Field(json_schema_extra=_NOT_BLANK_PATTERN),
 ]
 
 
