@@ -89,7 +89,10 @@ class RevokeRequest(SQLModel):
     model_config = ConfigDict(extra="ignore")  # type: ignore[assignment]
 
     # Not Text: anything that is not a token of ours is an unknown token, answered 200
-    token: str = Field(max_length=4096, description="A refresh token or an access token")
+    # an empty token is RFC 6749's invalid_request (RFC 7009 2.1: it is REQUIRED)
+    token: str = Field(
+        min_length=1, max_length=4096, description="A refresh token or an access token"
+    )
     token_type_hint: str | None = Field(
         default=None,
         max_length=64,
