@@ -47,13 +47,18 @@ class _OAuthRoute(APIRoute):
         return route
 
 
+# the parameters these endpoints define (RFC 6749 4.3, 4.4, 6; RFC 7009 2.1)
+_PARAMETERS = frozenset(TokenRequest.model_fields) | frozenset(RevokeRequest.model_fields)
+
+
 async def _single_valued(request: Request) -> None:
-    """RFC 6749 3.2: a parameter sent more than once is an invalid request."""
+    """RFC 6749 3.2: a parameter sent more than once is an invalid request. Only the defined
+    ones: a parameter the endpoint does not know is ignored, however often it comes."""
     content_type = request.headers.get("content-type", "").lower()
     if not content_type.startswith("application/x-www-form-urlencoded"):
         return  # not a form at all: the missing grant_type or token says so
     form = await request.form()  # parsed once: the handler reads the same form
-    repeated = sorted({key for key in form if len(form.getlist(key)) > 1})
+    repeated = sorted({key for key in form if key in _PARAMETERS and len(form.getlist(key)) > 1})
     if repeated:
         raise InvalidRequest(f"Repeated parameter: {', '.join(repeated)}")
 

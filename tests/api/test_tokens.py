@@ -627,3 +627,15 @@ async def test_metrics_and_logs_name_the_oauth_routes_by_their_full_template(cli
     assert 'route="/v1/auth/token"' in metrics
     assert 'route="/v1/auth/revoke"' in metrics
     assert 'route="/token"' not in metrics
+
+
+async def test_an_unknown_parameter_is_ignored_even_when_repeated(client):
+    """RFC 6749 3.2: the server ignores parameters it does not know; only a defined parameter
+    sent twice is invalid_request (found by schemathesis: extra form fields are allowed)."""
+    person = await create_person(client)
+    form = f"grant_type=password&username={person.email}&password={PASSWORD}&x=1&x=2"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    response = await client.post(TOKEN, content=form.replace("@", "%40"), headers=headers)
+    assert response.status_code == 200, response.text
+    revoked = await client.post(REVOKE, content="token=nope&extra=a&extra=b", headers=headers)
+    assert revoked.status_code == 200, revoked.text
