@@ -40,6 +40,7 @@ pytestmark = pytest.mark.contract
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
 TODAY = NOW.date()
 BASE_URL = "http://regimen.test"
+DEVICE_ID = "iphone-15.a1b2"
 PACKAGE = "regimen_client"
 BASICS = ("Gentle Hydrating Cream Cleanser", "Light Gel Moisturiser", "Mineral Sunscreen SPF 50")
 
@@ -108,6 +109,8 @@ class MobileFlow:
     email: str = field(default_factory=lambda: unique_email("mobile"))
     # the generated Client until sign-in, then an AuthenticatedClient with the access token
     client: Any = None
+    refresh_token: str = ""
+    user_id: Any = None
     _clients: list[httpx.AsyncClient] = field(default_factory=list)
 
     def _httpx(self, headers: dict[str, str]) -> httpx.AsyncClient:
@@ -152,9 +155,36 @@ class MobileFlow:
             body={"grant_type": "password", "username": self.email, "password": PASSWORD},
         )
         assert token.status_code == 200, token.content
-        assert token.parsed.token_type == "bearer"
+        assert _value(token.parsed.token_type) == "bearer"
         assert token.parsed.expires_in > 0
+        assert token.parsed.refresh_token
+        self.refresh_token = token.parsed.refresh_token
         self.sign_in(token.parsed.access_token)
+
+    async def refresh_and_learn_who_i_am(self) -> None:
+        """An hour later: the refresh token is exchanged for a new pair (it rotates), and the
+        app learns its user's id and role from GET /v1/me, not by decoding the token."""
+        wrong = await self.call(
+            "POST /v1/auth/token",
+            body={"grant_type": "password", "username": self.email, "password": "not-it-at-all"},
+        )
+        assert wrong.status_code == 400, wrong.content
+        assert isinstance(wrong.parsed, self.api.models.OAuthErrorBody), wrong.parsed
+        assert _value(wrong.parsed.error) == "invalid_grant"
+        rotated = await self.call(
+            "POST /v1/auth/token",
+            body={"grant_type": "refresh_token", "refresh_token": self.refresh_token},
+        )
+        assert rotated.status_code == 200, rotated.content
+        assert rotated.parsed.refresh_token not in ("", self.refresh_token)
+        self.refresh_token = rotated.parsed.refresh_token
+        self.sign_in(rotated.parsed.access_token)
+        me = await self.call("GET /v1/me")
+        assert me.status_code == 200, me.content
+        assert me.parsed.email == self.email
+        assert _value(me.parsed.role) == "user"
+        assert me.parsed.created_at.tzinfo is not None
+        self.user_id = me.parsed.id
 
     async def set_up_profile(self) -> None:
         body = {
@@ -219,6 +249,41 @@ class MobileFlow:
         assert read.parsed.enabled is True
         assert read.parsed.am_time == "07:15"
 
+    async def register_this_phone(self) -> None:
+        device = {"platform": "ios", "push_token": "apns-0123456789abcdef", "locale": "en-GB"}
+        created = await self.call(
+            "PUT /v1/me/devices/{device_id}", device_id=DEVICE_ID, body=device
+        )
+        assert created.status_code == 201, created.content
+        assert _value(created.parsed.platform) == "ios"
+        again = await self.call(
+            "PUT /v1/me/devices/{device_id}",
+            device_id=DEVICE_ID,
+            body={**device, "app_version": "2.4.1"},
+        )
+        assert again.status_code == 200, again.content
+        listed = await self.call("GET /v1/me/devices")
+        assert listed.status_code == 200, listed.content
+        assert [(d.device_id, d.app_version) for d in listed.parsed.items] == [(DEVICE_ID, "2.4.1")]
+
+    async def export_then_delete_the_account(self) -> None:
+        exported = await self.call("GET /v1/me/export")
+        assert exported.status_code == 200, exported.content
+        document = exported.parsed
+        assert document.account.email == self.email
+        assert sorted(item.product.name for item in document.shelf) == sorted(BASICS)
+        assert [log.date for log in document.logs] == [TODAY]
+        assert [d.device_id for d in document.devices] == [DEVICE_ID]
+        refused = await self.call("DELETE /v1/me", body={"password": "not-it-at-all"})
+        assert refused.status_code == 403, refused.content
+        assert refused.parsed.code.value == "password_incorrect"
+        erased = await self.call("DELETE /v1/me", body={"password": PASSWORD})
+        assert erased.status_code == 204, erased.content
+        gone = await self.call("GET /v1/me")
+        assert gone.status_code == 401, gone.content
+        assert isinstance(gone.parsed, self.api.models.Problem), gone.parsed
+        assert gone.parsed.code.value == "invalid_token"
+
     async def see_problems_as_problems(self) -> None:
         invalid = await self.call("PATCH /v1/me/profile", body={"timezone": "Mars/Olympus_Mons"})
         assert invalid.status_code == 422, invalid.content
@@ -243,15 +308,15 @@ async def test_the_mobile_flow_through_the_generated_client(generated, app):
     flow = MobileFlow(api=generated, app=app)
     try:
         await flow.register_and_sign_in()
-        # (refresh tokens and GET /v1/me join here)
+        await flow.refresh_and_learn_who_i_am()
         await flow.set_up_profile()
         await flow.fill_the_shelf()
         await flow.read_today_and_the_week()
         await flow.log_the_morning()
         await flow.set_reminders()
-        # (push devices join here)
+        await flow.register_this_phone()
         await flow.see_problems_as_problems()
-        # (export, then account deletion, end the flow)
+        await flow.export_then_delete_the_account()
     finally:
         await flow.close()
 
