@@ -306,6 +306,16 @@ contract_api = schemathesis.pytest.from_fixture("contract_schema")
 
 
 @contract_api.parametrize()
+# Settings of its own, so that the project's hypothesis profiles (ci: 1000 examples a property,
+# tests/scheduling/conftest.py) do not reach the fuzzer: a loaded profile outranks the config.
+@hypothesis.settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    # a request is slow next to a pure function, and schemathesis filters generated values
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
 def test_the_api_keeps_its_contract(case: schemathesis.Case, contract: Contract) -> None:
     send_current_version(case, contract.world)
     response = case.call()
