@@ -85,6 +85,16 @@ async def build_world(client: httpx.AsyncClient, session: AsyncSession) -> World
     )
     await _ok(client.put("/v1/me/reminders", json={"enabled": True}, headers=user.headers))
     feed = await _ok(client.post("/v1/me/calendar/token", headers=user.headers))
+    devices = []
+    for n, platform in enumerate(("ios", "android")):
+        device = await _ok(
+            client.put(
+                f"/v1/me/devices/device-{n}",
+                json={"platform": platform, "push_token": f"push-token-{n}", "locale": "en-GB"},
+                headers=user.headers,
+            )
+        )
+        devices.append(str(device["device_id"]))
     spare = await create_person(client, session, role=Role.dermatologist)
     await link_patient(client, user, spare)
 
@@ -137,6 +147,7 @@ async def build_world(client: httpx.AsyncClient, session: AsyncSession) -> World
             "override_id": [override["id"]],
             "procedure_id": [procedure["id"]],
             "reminder_id": [item["id"] for item in due["items"][:3]],
+            "device_id": devices,
         },
     )
 
