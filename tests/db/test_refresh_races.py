@@ -15,39 +15,18 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.config import Settings
-from app.db import create_engine, create_sessionmaker
+from app.db import create_sessionmaker
 from app.main import create_app
 from tests.conftest import (
     TEST_SECRET,
-    drop_postgres_schema,
-    migrate_and_seed,
-    postgres_engine,
-    require_postgres,
-    reset_postgres_schema,
     run_schema,
 )
 from tests.factories import PASSWORD, create_person
 
 SCHEMA = run_schema("regimen_refresh_races")
 RACERS = 12
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def committed_engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgresql":
-        require_postgres()
-        await reset_postgres_schema(SCHEMA)
-        engine = postgres_engine(SCHEMA)
-    else:
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'refresh.db'}")
-    await migrate_and_seed(engine)
-    yield engine
-    await engine.dispose()
-    if request.param == "postgresql":
-        await drop_postgres_schema(SCHEMA)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.config import Settings
-from app.db import create_engine, create_sessionmaker, write_turn
+from app.db import create_sessionmaker, write_turn
 from app.main import create_app
 from app.models import metadata
 from app.models.accounts import Role
@@ -29,11 +29,6 @@ from app.models.audit import AuditRecord
 from app.services import accounts, audit, privacy
 from tests.conftest import (
     TEST_SECRET,
-    drop_postgres_schema,
-    migrate_and_seed,
-    postgres_engine,
-    require_postgres,
-    reset_postgres_schema,
     run_schema,
 )
 from tests.factories import PASSWORD, Person, create_person, link_patient, login, unique_email
@@ -41,21 +36,6 @@ from tests.factories import PASSWORD, Person, create_person, link_patient, login
 SCHEMA = run_schema("regimen_write_races")
 RACERS = 20
 TODAY = datetime.now(UTC).date()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def committed_engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
-    if request.param == "postgresql":
-        require_postgres()
-        await reset_postgres_schema(SCHEMA)
-        engine = postgres_engine(SCHEMA)
-    else:
-        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'races.db'}")
-    await migrate_and_seed(engine)
-    yield engine
-    await engine.dispose()
-    if request.param == "postgresql":
-        await drop_postgres_schema(SCHEMA)
 
 
 @pytest.fixture
