@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,3 +34,11 @@ async def committed_engine(request, tmp_path) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
     if request.param == "postgresql":
         await drop_postgres_schema(schema)
+
+
+@pytest.fixture
+async def racing_client(racing_app) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the test module's `racing_app` (the app on committed_engine)."""
+    transport = httpx.ASGITransport(app=racing_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://regimen.test") as client:
+        yield client

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -43,13 +42,6 @@ def racing_app(committed_engine) -> FastAPI:
     app.state.engine = committed_engine
     app.state.sessionmaker = create_sessionmaker(committed_engine)
     return app
-
-
-@pytest.fixture
-async def racing_client(racing_app) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=racing_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://regimen.test") as client:
-        yield client
 
 
 async def _sign_in(client: httpx.AsyncClient, email: str) -> dict[str, str]:
