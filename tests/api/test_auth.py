@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from app import security
+from app.config import Settings
 from app.models.accounts import Role
 from app.services import accounts
 from tests.conftest import TEST_SECRET
@@ -126,6 +128,23 @@ async def test_expired_and_forged_tokens_are_refused(client):
     assert missing.json()["code"] == "not_authenticated"
 
 
+async def test_a_token_already_verified_is_refused_once_it_expires(client, monkeypatch):
+    """Verified tokens are remembered by their text (app/security.py): the expiry is still
+    checked on every request, and a token signed with another key is never taken for one."""
+    person = await create_person(client)
+    assert (await client.get("/v1/me/profile", headers=person.headers)).status_code in (200, 404)
+    claims = jwt.decode(person.token, TEST_SECRET, algorithms=["HS256"])
+    monkeypatch.setattr(security.time, "time", lambda: claims["exp"] + 1)
+    late = await client.get("/v1/me/profile", headers=person.headers)
+    assert late.status_code == 401
+    assert late.json()["code"] == "invalid_token"
+    settings = Settings(secret_key=TEST_SECRET)
+    assert security.read_token(settings, person.token) is None
+    assert security.read_token(settings, person.token, allow_expired=True) is not None
+    other = Settings(secret_key="another-secret-that-is-at-least-32-bytes")
+    assert security.read_token(other, person.token, allow_expired=True) is None
+
+
 async def test_client_credentials_grant_gives_a_scoped_service_token(client, session):
     svc, secret = await accounts.create_service_client(
         session, name="push", scopes=frozenset({"reminders:read"})
@@ -207,14 +226,14 @@ async def test_a_token_signed_with_the_public_placeholder_key_is_refused(
     import httpx
 
     from app.config import PLACEHOLDER_SECRET, Settings
-    from app.main import create_app
+    from app.main import attach_database, create_app
 
     person = await create_person(client)
     # a development server started without REGIMEN_SECRET_KEY
     app = create_app(
         Settings(environment="development", secret_key=PLACEHOLDER_SECRET), manage_database=False
     )
-    app.state.engine, app.state.sessionmaker = engine, sessionmaker
+    attach_database(app, engine, sessionmaker)
     now = datetime.now(UTC)
     sid = jwt.decode(person.token, TEST_SECRET, algorithms=["HS256"])["sid"]
     with warnings.catch_warnings():  # the placeholder is short, which is the point
