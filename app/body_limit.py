@@ -1,8 +1,8 @@
 """A cap on request bodies, before anything reads them whole.
 
 Pure ASGI, so it sees the body as the server delivers it: a declared Content-Length above the cap
-is refused before one byte is read, and a chunked (or understated) body is counted as it streams
-and cut off at the cap. Either way the answer is 413 problem+json `payload_too_large`.
+is refused before one byte is read, and a chunked body (or any over HTTP/2) is counted as it
+streams and cut off at the cap. Either way the answer is 413 problem+json `payload_too_large`.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class BodyLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        streamed = False
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
@@ -60,6 +61,14 @@ class BodyLimitMiddleware:
                     for message in _problem(self.max_bytes):
                         await send(message)
                     return
+            elif name == b"transfer-encoding":
+                streamed = True
+        if not streamed and scope.get("http_version", "1.1").startswith("1."):
+            # HTTP/1.x without chunking: the body is the declared length, which the server
+            # delivers and no more, or none at all (RFC 9112 6.3). Nothing to count: such a
+            # request (every GET among them) passes untouched.
+            await self.app(scope, receive, send)
+            return
 
         received = 0
         exceeded = False
