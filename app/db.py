@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -161,30 +161,27 @@ async def begin_write(session: AsyncSession) -> None:
         await session.connection(execution_options={_WRITER: True})
 
 
-async def begin_read(session: AsyncSession) -> None:
-    """Run the session's statements without a transaction of their own: no BEGIN and no
-    COMMIT round trip. For reads only (nothing is ever flushed): on SQLite each statement reads
-    the latest committed state (WAL), as every statement on PostgreSQL's READ COMMITTED does
-    anyway. A session already inside a transaction (the tests' rolled-back connection) keeps
-    joining it."""
-    bind = session.get_bind()
-    if isinstance(bind, Connection):
-        return
-    if bind.dialect.name == "sqlite":
+def create_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for the hot reads (a routine, a profile, a shelf): their statements run without
+    a transaction of their own, so no BEGIN and no COMMIT round trip. On SQLite each statement
+    reads the latest committed state (WAL), as every statement on PostgreSQL's READ COMMITTED
+    does anyway. Such a session checks out a connection only at its first statement: a cache
+    hit that needs none never takes one. For reads only: nothing is ever flushed."""
+    if engine.dialect.name == "sqlite":
         # sqlite3 runs in autocommit (isolation_level None); only our BEGIN would open one
-        await session.connection(execution_options={_READER: True})
+        options: dict[str, Any] = {_READER: True}
     else:
-        await session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        options = {"isolation_level": "AUTOCOMMIT"}
+    return async_sessionmaker(
+        engine.execution_options(**options), expire_on_commit=False, autoflush=False
+    )
 
 
 @raises((503, ProblemCode.database_unavailable))
-async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """A read-only request's session (the hot reads: a routine, a profile, a shelf). It never
-    commits: there is nothing to commit, and closing it returns the connection."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
-    async with sessionmaker() as session:
-        await begin_read(session)
-        yield session
+async def get_read_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    """The hot reads open their session themselves, and only where a cache missed."""
+    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.read_sessionmaker
+    return sessionmaker
 
 
 # a write that lost a race to a unique constraint is refused whole (app/problems.py)

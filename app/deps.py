@@ -12,11 +12,12 @@ from fastapi.openapi.models import OAuthFlowClientCredentials, OAuthFlows
 from fastapi.security import APIKeyQuery, OAuth2, OAuth2PasswordBearer
 from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import AfterValidator
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
+from app.callers import Caller, Callers
 from app.config import Settings
-from app.db import get_read_session, get_session
+from app.db import get_read_sessions, get_session
 from app.errors import (
     Forbidden,
     InvalidClient,
@@ -32,13 +33,13 @@ from app.models.shelf import ShelfItem
 from app.rate_limit import AttemptLimiter
 from app.security import TokenClaims, read_token
 from app.services import accounts, care_team, devices, overrides, shelf
-from app.services.accounts import Caller
 from app.services.tokens import ClientCredentials
 from app.validation import clean_text
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-# The hot reads (a routine, a profile, a shelf): no transaction, no commit (app/db.py)
-ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+# The hot reads (a routine, a profile, a shelf) open a session of their own only where their
+# cache misses: no transaction, no commit (app/db.py)
+ReadSessions = Annotated[async_sessionmaker[AsyncSession], Depends(get_read_sessions)]
 
 TOKEN_URL = "/v1/auth/token"
 SCOPES = {"reminders:read": "Read the due reminders, claim them and acknowledge them"}
@@ -204,18 +205,19 @@ async def _current_user(claims: Claims, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-@raises(*_UNAUTHENTICATED, (403, ProblemCode.user_required))
-async def _caller(
-    request: Request,
-    token: Annotated[str | None, Depends(_bearer)],
-    session: ReadSessionDep,
-) -> Caller:
-    """CurrentUser for the hot reads: the same checks, one flat dependency, and one Core
-    statement for the caller's row (id, role, plan revision, and that the sign-in stands)
-    instead of an ORM load."""
+@raises(
+    *_UNAUTHENTICATED,
+    (403, ProblemCode.user_required),
+    (503, ProblemCode.database_unavailable),
+)
+async def _caller(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Caller:
+    """CurrentUser for the hot reads: the same checks, in one flat dependency with no session,
+    and one statement for the caller's row (role, plan revision, and that the sign-in stands)
+    instead of an ORM load (app/callers.py)."""
     claims = _verified(request.app.state.settings, token)
     user_id, family_id = _person(claims)
-    return _exists(await accounts.get_caller(session, user_id=user_id, family_id=family_id))
+    callers: Callers = request.app.state.callers
+    return _exists(await callers.find(user_id, family_id))
 
 
 CurrentCaller = Annotated[Caller, Depends(_caller)]

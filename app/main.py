@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import openapi, problems
 from app.body_limit import BodyLimitMiddleware
+from app.callers import PooledCallers, callers_for
 from app.config import Settings, get_settings
-from app.db import create_sessionmaker, engine_from_settings
+from app.db import create_read_sessionmaker, create_sessionmaker, engine_from_settings
 from app.observability import Metrics, ObservabilityMiddleware, configure_logging
 from app.rate_limit import AttemptLimiter
 from app.routers import (
@@ -38,8 +40,8 @@ DOCS_ASSETS = "/docs/assets"
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> FastAPI:
-    """Build the app. With manage_database=False the caller (tests) sets app.state.engine and
-    app.state.sessionmaker itself."""
+    """Build the app. With manage_database=False the caller (tests) gives it its database with
+    attach_database."""
     settings = settings or get_settings()
     if settings.ephemeral_secret:
         logger.warning(
@@ -54,11 +56,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             yield
             return
         engine = engine_from_settings(settings)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
+        attach_database(app, engine)
         try:
             yield
         finally:
+            app.state.callers.close()
             await engine.dispose()
 
     # /docs and /redoc with their assets served by the app itself (no CDN): they work offline
@@ -72,6 +74,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         generate_unique_id_function=openapi.operation_id,
         # no validator badge: it would fetch from the internet
         swagger_ui_parameters={"validatorUrl": None},
+        # Metrics and logs are this app's own (app/observability.py). FastAPI's OpenTelemetry
+        # bridge, left on, asks the OpenTelemetry API for its providers on every request (and
+        # it reads the environment each time): a tenth of a cached read under py-spy.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.attempt_limiter = AttemptLimiter(settings)
@@ -100,6 +106,22 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.include_router(auth.oauth_router)
     openapi.install(app)
     return app
+
+
+def attach_database(
+    app: FastAPI, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession] | None = None
+) -> None:
+    """The engine, the requests' sessionmaker, and the hot reads' read sessions and caller
+    lookup (app/callers.py). Tests may pass a sessionmaker bound to a connection of their own
+    (a transaction rolled back afterwards): the hot reads then read through it too."""
+    app.state.engine = engine
+    if sessionmaker is None:
+        app.state.sessionmaker = create_sessionmaker(engine)
+        app.state.read_sessionmaker = create_read_sessionmaker(engine)
+        app.state.callers = callers_for(engine, app.state.read_sessionmaker)
+    else:
+        app.state.sessionmaker = app.state.read_sessionmaker = sessionmaker
+        app.state.callers = PooledCallers(sessionmaker)
 
 
 def app_factory() -> FastAPI:

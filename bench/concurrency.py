@@ -36,8 +36,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession  # noqa: E402
 
 from app import security  # noqa: E402
 from app.config import Settings  # noqa: E402
-from app.db import create_engine, create_sessionmaker  # noqa: E402
-from app.main import create_app  # noqa: E402
+from app.db import create_engine  # noqa: E402
+from app.main import attach_database, create_app  # noqa: E402
 from app.services import catalog  # noqa: E402
 
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
@@ -92,8 +92,7 @@ async def _database(kind: str, postgres_url: str) -> AsyncIterator[AsyncEngine]:
 async def _client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
     """The app as production builds it (its own engine, a real commit per request)."""
     app = create_app(_settings(), manage_database=False)
-    app.state.engine = engine
-    app.state.sessionmaker = create_sessionmaker(engine)
+    attach_database(app, engine)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         yield client

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from app import security
 from app.config import Settings
 from app.db import create_engine
-from app.main import create_app
+from app.main import attach_database, create_app
 from app.services import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,8 +183,7 @@ def app(
     settings: Settings, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> FastAPI:
     app = create_app(settings, manage_database=False)
-    app.state.engine = engine
-    app.state.sessionmaker = sessionmaker
+    attach_database(app, engine, sessionmaker)
     return app
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 
-from app.deps import CurrentCaller, CurrentUser, ReadSessionDep, SessionDep
+from app.deps import CurrentCaller, CurrentUser, ReadSessions, SessionDep
 from app.http_cache import send_encoded
 from app.models.profiles import ProfileIn, ProfilePatch, ProfilePublic
 from app.services import profiles
@@ -17,10 +17,13 @@ IfMatch = Annotated[str | None, Header(alias="If-Match")]
 
 
 @router.get("", response_model=ProfilePublic)
-async def read_profile(
-    request: Request, caller: CurrentCaller, session: ReadSessionDep
-) -> Response:
-    profile = await profiles.read_encoded(session, user_id=caller.id, revision=caller.plan_revision)
+async def read_profile(request: Request, caller: CurrentCaller, reads: ReadSessions) -> Response:
+    profile = profiles.cached(user_id=caller.id, revision=caller.plan_revision)
+    if profile is None:
+        async with reads() as session:
+            profile = await profiles.read_encoded(
+                session, user_id=caller.id, revision=caller.plan_revision
+            )
     return send_encoded(request, profile)
 
 

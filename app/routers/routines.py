@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import CurrentCaller, CurrentUser, ReadSessionDep, SessionDep
+from app.deps import CurrentCaller, CurrentUser, ReadSessions, SessionDep
 from app.http_cache import cached_json, send_encoded
 from app.models.logs import RoutineLogIn, RoutineLogList, RoutineLogPublic
 from app.models.routines import RoutineDay, RoutineDays, RuleCatalog
@@ -17,11 +17,14 @@ router = APIRouter(tags=["routines"])
 
 @router.get("/v1/me/routine", response_model=RoutineDay)
 async def read_routine(
-    request: Request, caller: CurrentCaller, session: ReadSessionDep, on: OnDate = None
+    request: Request, caller: CurrentCaller, reads: ReadSessions, on: OnDate = None
 ) -> Response:
-    day = await routines.routine_day(
-        session, user_id=caller.id, revision=caller.plan_revision, on=on
-    )
+    day = routines.cached_day(user_id=caller.id, revision=caller.plan_revision, on=on)
+    if day is None:
+        async with reads() as session:
+            day = await routines.routine_day(
+                session, user_id=caller.id, revision=caller.plan_revision, on=on
+            )
     return send_encoded(request, day)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from app.deps import CurrentCaller, CurrentUser, OwnedShelfItem, ReadSessionDep, SessionDep
+from app.deps import CurrentCaller, CurrentUser, OwnedShelfItem, ReadSessions, SessionDep
 from app.http_cache import send_encoded
 from app.models.shelf import Shelf, ShelfItemCreate, ShelfItemPublic, ShelfItemUpdate
 from app.services import shelf
@@ -13,8 +13,13 @@ router = APIRouter(prefix="/v1/me/shelf", tags=["shelf"])
 
 
 @router.get("", response_model=Shelf)
-async def read_shelf(request: Request, caller: CurrentCaller, session: ReadSessionDep) -> Response:
-    items = await shelf.read_encoded(session, user_id=caller.id, revision=caller.plan_revision)
+async def read_shelf(request: Request, caller: CurrentCaller, reads: ReadSessions) -> Response:
+    items = shelf.cached(user_id=caller.id, revision=caller.plan_revision)
+    if items is None:
+        async with reads() as session:
+            items = await shelf.read_encoded(
+                session, user_id=caller.id, revision=caller.plan_revision
+            )
     return send_encoded(request, items)
 
 

@@ -5,10 +5,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
 
-from sqlalchemy import bindparam
-from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -26,44 +23,11 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
     return await session.get(User, user_id)
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """The few columns of a person that a read needs: who, which role, which plan revision
-    (the routine cache key). Read afresh on every request, never cached."""
-
-    id: uuid.UUID
-    role: str
-    plan_revision: int
-
-
-_users = User.__table__  # type: ignore[attr-defined]
-_families = TokenFamily.__table__  # type: ignore[attr-defined]
-# One Core statement on the hot path: no ORM entity, identity map or instance to build. The
-# sign-in is checked in the same statement (a revoked one finds no row), not in a second query.
-_CALLER = (
-    core_select(_users.c.id, _users.c.role, _users.c.plan_revision)
-    .join(_families, _families.c.user_id == _users.c.id)
-    .where(
-        _users.c.id == bindparam("user_id"),
-        _families.c.id == bindparam("family_id"),
-        _families.c.revoked_at.is_(None),
-    )
-)
-
-
-async def get_caller(
-    session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID
-) -> Caller | None:
-    """The person behind a token, or None if the account is gone or the sign-in revoked."""
-    connection = await session.connection()
-    row = (await connection.execute(_CALLER, {"user_id": user_id, "family_id": family_id})).first()
-    return None if row is None else Caller(row[0], row[1], row[2])
-
-
 async def get_signed_in_user(
     session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID
 ) -> User | None:
-    """get_caller's whole row, for the routes that need the entity: one statement as well."""
+    """The person behind a token as an entity (app/callers.py reads the hot reads' few
+    columns), or None if the account is gone or the sign-in revoked: one statement as well."""
     statement = (
         select(User)
         .join(TokenFamily, col(TokenFamily.user_id) == col(User.id))

@@ -186,6 +186,15 @@ def forget(user_id: uuid.UUID) -> None:
     _zones.discard_where(lambda key: key[0] == user_id)
 
 
+def cached_day(*, user_id: uuid.UUID, revision: int, on: date | None) -> Encoded | None:
+    """The day as routine_day last encoded it at this plan revision, without a session; None
+    when it must be built (or the revision's time zone, for "today", is not known yet)."""
+    zone = _zones.get((user_id, revision))
+    if zone is None:
+        return None
+    return _days.get((user_id, revision, on or clock.today_in(zone)))
+
+
 async def routine_day(
     session: AsyncSession, *, user_id: uuid.UUID, revision: int, on: date | None
 ) -> Encoded:

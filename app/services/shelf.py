@@ -48,6 +48,12 @@ def forget(user_id: uuid.UUID) -> None:
     _encoded.discard_where(lambda key: key[0] == user_id)
 
 
+def cached(*, user_id: uuid.UUID, revision: int) -> Encoded | None:
+    """The caller's shelf as read_encoded last sent it at this plan revision, without a
+    session; None when it must be read."""
+    return _encoded.get((user_id, revision))
+
+
 async def read_encoded(session: AsyncSession, *, user_id: uuid.UUID, revision: int) -> Encoded:
     """The caller's shelf as sent (JSON bytes and ETag), read again only after a change."""
     encoded = _encoded.get((user_id, revision))

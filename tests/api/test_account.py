@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.main import create_app
+from app.main import attach_database, create_app
 from app.models import metadata
 from app.models.accounts import Role, User
 from app.models.audit import AuditRecord
@@ -258,8 +258,7 @@ def limited_client(engine: Any, sessionmaker: Any) -> Callable[[], httpx.AsyncCl
         ),
         manage_database=False,
     )
-    app.state.engine = engine
-    app.state.sessionmaker = sessionmaker
+    attach_database(app, engine, sessionmaker)
 
     def make() -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=app)

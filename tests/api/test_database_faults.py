@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app import security
+from app import callers, security
 from app.config import Settings
 from app.main import create_app
 from app.services import accounts
@@ -114,7 +114,7 @@ async def test_a_statement_past_the_statement_timeout_is_a_503(monkeypatch):
 
     # the ORM lookup (CurrentUser) and the hot reads' Core one (CurrentCaller)
     monkeypatch.setattr(accounts, "get_signed_in_user", slow_lookup)
-    monkeypatch.setattr(accounts, "get_caller", slow_lookup)
+    monkeypatch.setattr(callers, "CALLER", text("SELECT pg_sleep(5)"))
     async for client, headers in _serve(settings):
         started = time.perf_counter()
         response = await client.get("/v1/me/profile", headers=headers)

@@ -17,7 +17,7 @@ from fastapi import FastAPI
 
 from app import security
 from app.config import Settings
-from app.main import create_app
+from app.main import attach_database, create_app
 from tests.conftest import TEST_SECRET
 from tests.factories import PASSWORD, create_person, login, unique_email
 
@@ -42,8 +42,7 @@ def make_client(engine: Any, sessionmaker: Any) -> Callable[[Settings, str], htt
         app = apps.get(id(settings))
         if app is None:
             app = apps[id(settings)] = create_app(settings, manage_database=False)
-            app.state.engine = engine
-            app.state.sessionmaker = sessionmaker
+            attach_database(app, engine, sessionmaker)
         transport = httpx.ASGITransport(app=app, client=(address, 1234))
         return httpx.AsyncClient(transport=transport, base_url="http://regimen.test")
 

@@ -43,8 +43,8 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.db import create_engine, create_sessionmaker
-from app.main import create_app
+from app.db import create_engine
+from app.main import attach_database, create_app
 from app.validation import MAX_DATE, MIN_DATE
 from tests.conftest import (
     drop_postgres_schema,
@@ -108,8 +108,7 @@ def contract(
         else:
             engine = create_engine(f"sqlite+aiosqlite:///{sqlite_path}")
         await migrate_and_seed(engine)
-        app.state.engine = engine
-        app.state.sessionmaker = create_sessionmaker(engine)
+        attach_database(app, engine)
         transport = httpx.ASGITransport(app=app)
         async with (
             httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,

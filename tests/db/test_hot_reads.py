@@ -6,6 +6,7 @@ what another process writes (a plan change, a removed account) is obeyed on the 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import contextmanager
 from datetime import date
@@ -18,11 +19,13 @@ from sqlalchemy import delete, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.callers import Caller, Callers, PooledCallers, SqliteCallers
 from app.config import Settings
-from app.db import create_engine
+from app.db import create_engine, create_read_sessionmaker
 from app.main import create_app
 from app.models.accounts import User
 from app.models.shelf import ShelfItem
+from app.security import read_token
 from app.services import routine_changes
 from tests.conftest import POSTGRES_URL, TEST_SECRET, migrate_and_seed, require_postgres
 from tests.factories import add_to_shelf, catalog_product, create_person, put_profile
@@ -61,7 +64,9 @@ async def database_url(
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def served(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncEngine]]:
+async def served(
+    database_url: str,
+) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncEngine, Callers]]:
     """The app with its lifespan: its own engine, as production builds it."""
     app = create_app(
         Settings(environment="test", secret_key=TEST_SECRET, database_url=database_url)
@@ -69,21 +74,35 @@ async def served(database_url: str) -> AsyncIterator[tuple[httpx.AsyncClient, As
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://regimen.test") as client:
-            yield client, app.state.engine
+            yield client, app.state.engine, app.state.callers
+
+
+# the statements the last `counted` saw on SQLite's own caller lookup connection
+own: list[str] = []
 
 
 @contextmanager
-def counted(engine: AsyncEngine):
+def counted(engine: AsyncEngine, callers: Callers):
+    """The statements the app runs: on its pool, and on SQLite's own caller lookup."""
+    own.clear()
     statements: list[str] = []
 
     def record(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
+    def record_own(statement: str) -> None:
+        statements.append(statement)
+        own.append(statement)
+
     event.listen(engine.sync_engine, "before_cursor_execute", record)
+    if isinstance(callers, SqliteCallers):
+        callers.trace(record_own)
     try:
         yield statements
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", record)
+        if isinstance(callers, SqliteCallers):
+            callers.trace(None)
 
 
 async def _person_with_cleanser(client: httpx.AsyncClient, engine: AsyncEngine):
@@ -96,16 +115,21 @@ async def _person_with_cleanser(client: httpx.AsyncClient, engine: AsyncEngine):
 
 
 async def test_a_cache_hit_and_its_304_are_one_statement_each(served):
-    client, engine = served
+    client, engine, callers = served
     person = await _person_with_cleanser(client, engine)
     first = await client.get(URL, headers=person.headers)
     assert first.status_code == 200
-    with counted(engine) as statements:
+    with counted(engine, callers) as statements:
         hit = await client.get(URL, headers=person.headers)
     assert hit.status_code == 200
     assert hit.content == first.content
     assert len(statements) == 1, statements
-    with counted(engine) as statements:
+    assert "FROM users JOIN token_families" in statements[0]
+    if engine.dialect.name == "sqlite":
+        # on the lookup's own connection, on the loop's thread (app/callers.py), not the pool
+        assert isinstance(callers, SqliteCallers)
+        assert statements == own, (statements, own)
+    with counted(engine, callers) as statements:
         not_modified = await client.get(
             URL, headers={**person.headers, "If-None-Match": first.headers["etag"]}
         )
@@ -113,7 +137,7 @@ async def test_a_cache_hit_and_its_304_are_one_statement_each(served):
     assert len(statements) == 1, statements
     for path in ("/v1/me/profile", "/v1/me/shelf"):
         first = await client.get(path, headers=person.headers)
-        with counted(engine) as statements:
+        with counted(engine, callers) as statements:
             again = await client.get(path, headers=person.headers)
         assert again.content == first.content
         assert again.headers["etag"] == first.headers["etag"]
@@ -121,7 +145,7 @@ async def test_a_cache_hit_and_its_304_are_one_statement_each(served):
 
 
 async def test_another_process_plan_change_and_account_removal_apply_at_once(served, database_url):
-    client, engine = served
+    client, engine, callers = served
     person = await _person_with_cleanser(client, engine)
     before = await client.get(URL, headers=person.headers)
     assert not any(step["kind"] == "spf" for step in before.json()["am"]["steps"])
@@ -157,17 +181,62 @@ async def test_another_process_plan_change_and_account_removal_apply_at_once(ser
 
 
 async def test_a_revoked_sign_in_is_refused_on_the_next_cached_read_in_one_statement(served):
-    client, engine = served
+    client, engine, callers = served
     person = await _person_with_cleanser(client, engine)
     first = await client.get(URL, headers=person.headers)
     assert first.status_code == 200
     revoked = await client.post("/v1/auth/revoke", data={"token": person.token})
     assert revoked.status_code == 200
     for path in (URL, "/v1/me/profile", "/v1/me/shelf"):
-        with counted(engine) as statements:
+        with counted(engine, callers) as statements:
             refused = await client.get(
                 path, headers={**person.headers, "If-None-Match": first.headers["etag"]}
             )
         assert refused.status_code == 401, path
         assert refused.json()["code"] == "invalid_token"
         assert len(statements) == 1, (path, statements)  # the sign-in is checked in the same one
+
+
+class _Fallback:
+    def __init__(self) -> None:
+        self.asked: list[tuple[uuid.UUID, uuid.UUID]] = []
+
+    async def find(self, user_id: uuid.UUID, family_id: uuid.UUID) -> Caller | None:
+        self.asked.append((user_id, family_id))
+        return Caller(user_id, "user", 7)
+
+    def close(self) -> None:
+        pass
+
+
+async def test_sqlite_lookup_falls_back_to_the_pool_when_its_own_connection_fails(tmp_path):
+    """A file it cannot read (here: none at all, which it must not create) sends the lookup down
+    the pooled road; so would SQLite answering busy."""
+    fallback = _Fallback()
+    missing = tmp_path / "absent.db"
+    lookup = SqliteCallers(missing, fallback=fallback)
+    ids = (uuid.uuid4(), uuid.uuid4())
+    assert await lookup.find(*ids) == Caller(ids[0], "user", 7)
+    assert fallback.asked == [ids]
+    assert not missing.exists()
+    lookup.close()
+
+
+async def test_sqlite_lookup_reads_what_the_pooled_lookup_reads(served):
+    client, engine, callers = served
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's own lookup")
+    assert isinstance(callers, SqliteCallers)
+    person = await _person_with_cleanser(client, engine)
+    pooled = PooledCallers(create_read_sessionmaker(engine))
+    claims = read_token(Settings(secret_key=TEST_SECRET), person.token)
+    assert claims is not None
+    assert claims.family_id is not None
+    family_id = claims.family_id
+    ours = await callers.find(person.id, family_id)
+    assert ours is not None
+    assert ours == await pooled.find(person.id, family_id)
+    assert ours.role == "user"
+    assert ours.plan_revision >= 1
+    assert await callers.find(person.id, uuid.uuid4()) is None  # another sign-in
+    assert await callers.find(uuid.uuid4(), family_id) is None  # another person

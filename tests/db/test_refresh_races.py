@@ -16,8 +16,7 @@ import pytest
 from fastapi import FastAPI
 
 from app.config import Settings
-from app.db import create_sessionmaker
-from app.main import create_app
+from app.main import attach_database, create_app
 from tests.conftest import (
     TEST_SECRET,
     run_schema,
@@ -39,8 +38,7 @@ def racing_app(committed_engine) -> FastAPI:
         register_rate_limit_address="100000/minute",
     )
     app = create_app(settings, manage_database=False)
-    app.state.engine = committed_engine
-    app.state.sessionmaker = create_sessionmaker(committed_engine)
+    attach_database(app, committed_engine)
     return app
 
 

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.config import Settings
-from app.db import create_sessionmaker, write_turn
-from app.main import create_app
+from app.db import write_turn
+from app.main import attach_database, create_app
 from app.models import metadata
 from app.models.accounts import Role
 from app.models.audit import AuditRecord
@@ -41,8 +41,7 @@ TODAY = datetime.now(UTC).date()
 def racing_app(committed_engine) -> FastAPI:
     settings = Settings(environment="test", secret_key=TEST_SECRET, database_url="sqlite://")
     app = create_app(settings, manage_database=False)
-    app.state.engine = committed_engine
-    app.state.sessionmaker = create_sessionmaker(committed_engine)
+    attach_database(app, committed_engine)
     return app
 
 
