@@ -9,8 +9,9 @@ database offers:
   reads, waiting on thread hand-offs). WAL readers are not blocked by writers; should SQLite
   still answer busy, or the connection fail, the lookup falls back to the pooled road below
   (which waits without holding up the loop) and reconnects on a later request.
-- otherwise (PostgreSQL, the tests' rolled-back connection): one Core statement on a pooled
-  connection, without a transaction of its own.
+- PostgreSQL: the statement straight on asyncpg, on a connection of the engine's pool (the
+  session and SQLAlchemy's execution machinery cost several times asyncpg's own work).
+- otherwise (the tests' rolled-back connection): one Core statement on a read session.
 Nothing here is cached: every request reads the row afresh, so a revoked sign-in, a removed
 account and a plan change are obeyed on the next request, whichever process made them.
 """
@@ -24,10 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+import asyncpg
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.util import greenlet_spawn
 
+from app.errors import DatabaseUnavailable
 from app.models.accounts import User
 from app.models.tokens import TokenFamily
 
@@ -57,9 +61,21 @@ CALLER = (
 )
 
 
+# The scope key under which a request's caller, once found, travels on with its token (from
+# the hot reads' short road to the route that builds what the cache missed).
+FOUND_CALLER = "regimen.caller"
+
+
+Trace = Callable[[str], object]
+
+
 class Callers(Protocol):
     async def find(self, user_id: uuid.UUID, family_id: uuid.UUID) -> Caller | None:
         """The person behind a token, or None if the account is gone or the sign-in revoked."""
+
+    def trace(self, callback: Trace | None) -> None:
+        """Call `callback` with each statement sent past SQLAlchemy (whose events see the
+        rest), or no more with None: for tests and debugging."""
 
     def close(self) -> None: ...
 
@@ -77,6 +93,9 @@ class PooledCallers:
             row = (await connection.execute(CALLER, params)).first()
         return None if row is None else Caller(user_id, row[0], row[1])
 
+    def trace(self, callback: Trace | None) -> None:
+        pass  # SQLAlchemy's events see its statements
+
     def close(self) -> None:
         pass
 
@@ -90,23 +109,22 @@ _sqlite_uuid: Any = _users.c.id.type.bind_processor(_sqlite)
 class SqliteCallers:
     """CALLER on a sqlite3 connection of this process's own, on the event loop's thread."""
 
-    def __init__(self, path: Path, fallback: Callers, *, busy_timeout_s: float = 0.05) -> None:
+    def __init__(self, path: Path, fallback: Callers, *, busy_timeout_s: float = 0.0) -> None:
         self._path = path
         self._fallback = fallback
         self._busy_timeout_s = busy_timeout_s
         self._connection: sqlite3.Connection | None = None
-        self._trace: Callable[[str], object] | None = None
+        self._trace: Trace | None = None
 
-    def trace(self, callback: Callable[[str], object] | None) -> None:
-        """Call `callback` with each statement this lookup runs (sqlite3's trace callback), or
-        no more with None: for tests and debugging."""
-        self._trace = callback
+    def trace(self, callback: Trace | None) -> None:
+        self._trace = callback  # sqlite3's own trace callback: what the connection ran
         if self._connection is not None:
             self._connection.set_trace_callback(callback)
 
     def _connect(self) -> sqlite3.Connection:
         # autocommit (no BEGIN): each SELECT reads the latest committed state; query_only:
-        # this connection can never write, whatever it is asked
+        # this connection can never write, whatever it is asked; no busy wait (by default):
+        # the loop must not stand still, so a busy database sends the lookup to the pool
         connection = sqlite3.connect(
             self._path.as_uri() + "?mode=rw",  # never create a file that is not there
             uri=True,
@@ -136,10 +154,56 @@ class SqliteCallers:
             self._connection = None
 
 
+# the database cannot serve now (answered 503, as SQLAlchemy's errors are: app/problems.py)
+_UNAVAILABLE = (
+    OSError,  # refused, reset, and the statement timeout's TimeoutError
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,  # shutdown, cancelled, cannot connect now
+)
+
+
+class PostgresCallers:
+    """CALLER straight on asyncpg, on a connection of the engine's own pool: no session,
+    no SQLAlchemy execution context, no greenlet but the pool's. asyncpg prepares it once per
+    connection and sends one Bind/Execute per request, outside any transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._statement = str(CALLER.compile(dialect=engine.dialect))  # $1, $2 placeholders
+        self._trace: Trace | None = None
+
+    def trace(self, callback: Trace | None) -> None:
+        self._trace = callback
+
+    async def find(self, user_id: uuid.UUID, family_id: uuid.UUID) -> Caller | None:
+        # the pool's own errors (timeout, connect refused) are SQLAlchemy's, answered 503
+        raw = await self._engine.raw_connection()
+        driver: asyncpg.Connection = raw.driver_connection
+        if self._trace is not None:
+            self._trace(self._statement)
+        try:
+            row = await driver.fetchrow(self._statement, user_id, family_id)
+        except BaseException as exc:
+            # a connection that failed, or was left mid-statement (cancelled), is not reused
+            await greenlet_spawn(raw.invalidate, exc if isinstance(exc, Exception) else None)
+            if isinstance(exc, _UNAVAILABLE):
+                raise DatabaseUnavailable(
+                    "The database is unavailable or too slow right now; retry shortly"
+                ) from exc
+            raise
+        raw.close()  # back to the pool: no transaction was opened, so nothing to roll back
+        return None if row is None else Caller(user_id, row[0], row[1])
+
+    def close(self) -> None:
+        pass
+
+
 def callers_for(engine: AsyncEngine, reads: async_sessionmaker[AsyncSession]) -> Callers:
     """The cheapest lookup for the app's own engine (`reads`: its read sessionmaker)."""
     pooled = PooledCallers(reads)
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         return SqliteCallers(Path(url.database).resolve(), fallback=pooled)
+    if url.get_dialect().driver == "asyncpg":
+        return PostgresCallers(engine)
     return pooled

@@ -15,7 +15,7 @@ from pydantic import AfterValidator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
-from app.callers import Caller, Callers
+from app.callers import FOUND_CALLER, Caller, Callers
 from app.config import Settings
 from app.db import get_read_sessions, get_session
 from app.errors import (
@@ -187,12 +187,17 @@ def _person(claims: TokenClaims) -> tuple[uuid.UUID, uuid.UUID]:
     return claims.subject, claims.family_id
 
 
+def signed_out() -> Unauthorized:
+    """What a valid token gets whose account is gone or whose sign-in was revoked."""
+    return Unauthorized(
+        "The account behind this token no longer exists, or its sign-in was revoked",
+        code="invalid_token",
+    )
+
+
 def _exists(row: _Row | None) -> _Row:
     if row is None:
-        raise Unauthorized(
-            "The account behind this token no longer exists, or its sign-in was revoked",
-            code="invalid_token",
-        )
+        raise signed_out()
     return row
 
 
@@ -214,6 +219,9 @@ async def _caller(request: Request, token: Annotated[str | None, Depends(_bearer
     """CurrentUser for the hot reads: the same checks, in one flat dependency with no session,
     and one statement for the caller's row (role, plan revision, and that the sign-in stands)
     instead of an ORM load (app/callers.py)."""
+    found: tuple[str, Caller] | None = request.scope.get(FOUND_CALLER)
+    if found is not None and token is not None and found[0] == token:
+        return found[1]  # read already on this request, for this token (app/hot_reads.py)
     claims = _verified(request.app.state.settings, token)
     user_id, family_id = _person(claims)
     callers: Callers = request.app.state.callers

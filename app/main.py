@@ -15,6 +15,7 @@ from app.body_limit import BodyLimitMiddleware
 from app.callers import PooledCallers, callers_for
 from app.config import Settings, get_settings
 from app.db import create_read_sessionmaker, create_sessionmaker, engine_from_settings
+from app.hot_reads import HotReadsMiddleware
 from app.observability import Metrics, ObservabilityMiddleware, configure_logging
 from app.rate_limit import AttemptLimiter
 from app.routers import (
@@ -83,6 +84,8 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     app.state.attempt_limiter = AttemptLimiter(settings)
     configure_hashing(concurrency=settings.password_hash_concurrency)
     app.state.metrics = Metrics()
+    # innermost first: the hot reads' short road runs inside the body cap and observability
+    app.add_middleware(HotReadsMiddleware)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(ObservabilityMiddleware, metrics=app.state.metrics)
     problems.install(app)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -176,13 +176,29 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "internal_error", "Something went wrong on our side; it was logged.")
 
 
+_Handler = Callable[[Request, Exception], Awaitable[JSONResponse]]
+# Which exception becomes which problem: registered with FastAPI (install), and looked up the
+# same way by the code that answers below FastAPI's routing (response_for).
+_HANDLERS: dict[type[Exception], _Handler] = {
+    RegimenError: _regimen_error,
+    OAuthError: _oauth_error,
+    RequestValidationError: _validation_error,
+    ValidationError: _validation_error,
+    StarletteHTTPException: _http_error,
+    IntegrityError: _integrity_error,
+    DBAPIError: _database_error,
+    PoolTimeout: _database_error,
+    OSError: _database_error,
+    Exception: _unexpected,
+}
+
+
 def install(app: FastAPI) -> None:
-    app.add_exception_handler(RegimenError, _regimen_error)
-    app.add_exception_handler(OAuthError, _oauth_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(ValidationError, _validation_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(IntegrityError, _integrity_error)
-    for unavailable in (DBAPIError, PoolTimeout, OSError):
-        app.add_exception_handler(unavailable, _database_error)
-    app.add_exception_handler(Exception, _unexpected)
+    for exception, handler in _HANDLERS.items():
+        app.add_exception_handler(exception, handler)
+
+
+async def response_for(request: Request, exc: Exception) -> JSONResponse:
+    """The problem FastAPI's handlers would answer for `exc` (the most specific class wins)."""
+    handler = next(_HANDLERS[cls] for cls in type(exc).__mro__ if cls in _HANDLERS)
+    return await handler(request, exc)

@@ -114,7 +114,14 @@ async def test_a_statement_past_the_statement_timeout_is_a_503(monkeypatch):
 
     # the ORM lookup (CurrentUser) and the hot reads' Core one (CurrentCaller)
     monkeypatch.setattr(accounts, "get_signed_in_user", slow_lookup)
-    monkeypatch.setattr(callers, "CALLER", text("SELECT pg_sleep(5)"))
+    monkeypatch.setattr(
+        callers,
+        "CALLER",
+        text(
+            "SELECT 'user', 0 FROM pg_sleep(5) "
+            "WHERE CAST(:user_id AS uuid) IS NOT NULL AND CAST(:family_id AS uuid) IS NOT NULL"
+        ),
+    )
     async for client, headers in _serve(settings):
         started = time.perf_counter()
         response = await client.get("/v1/me/profile", headers=headers)

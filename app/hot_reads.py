@@ -1,0 +1,130 @@
+"""The hot reads' short road: a cached routine, profile or shelf answered before FastAPI's
+routing and dependency solving.
+
+GET /v1/me/routine, /v1/me/profile and /v1/me/shelf are FastAPI routes (app/routers), and
+they stay the contract: the document, the validation, every error. This middleware answers
+only what those routes would answer from their caches, with the same functions: the bearer
+token (security.read_token), the caller's row (app/callers.py: the request's one statement),
+the stored bytes (the services' `cached`), the ETag rules (http_cache.send_encoded) and the
+problems (problems.response_for). Everything else goes on to the route, which answers it as
+always: no bearer token or a bad one, a service's token, a query it does not read exactly as
+the route does, a cache miss (with the caller it found, so that the row is read once).
+
+Why: with the caller's row cached nowhere and read on every request (so revocations and plan
+changes apply at once), what was left of a cache hit was FastAPI's per-request machinery
+(routing through the included routers, solving four dependencies, a request and a response
+object per layer): py-spy put it at most of the event loop's time (bench/profile_hot.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from fastapi.routing import APIRoute
+from fastapi.security.utils import get_authorization_scheme_param
+from pydantic import TypeAdapter, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app import problems
+from app.callers import FOUND_CALLER, Caller, Callers
+from app.config import Settings
+from app.deps import signed_out
+from app.http_cache import Encoded, send_encoded
+from app.routers import profile, routines, shelf
+from app.security import read_token
+from app.services import profiles
+from app.services import routines as routine_service
+from app.services import shelf as shelf_service
+from app.validation import SafeDate
+
+_safe_date: TypeAdapter[date] = TypeAdapter(SafeDate)
+
+
+class _NotHere(Exception):
+    """The route reads this request differently: let it answer."""
+
+
+def _routine(caller: Caller, request: Request) -> Encoded | None:
+    dates = request.query_params.getlist("date")
+    if len(dates) > 1:
+        raise _NotHere
+    try:
+        on = _safe_date.validate_python(dates[0]) if dates else None
+    except ValidationError:
+        raise _NotHere from None  # the route words the 422
+    return routine_service.cached_day(user_id=caller.id, revision=caller.plan_revision, on=on)
+
+
+def _profile(caller: Caller, _request: Request) -> Encoded | None:
+    return profiles.cached(user_id=caller.id, revision=caller.plan_revision)
+
+
+def _shelf(caller: Caller, _request: Request) -> Encoded | None:
+    return shelf_service.cached(user_id=caller.id, revision=caller.plan_revision)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    route: APIRoute  # what metrics and logs name the request by
+    cached: Callable[[Caller, Request], Encoded | None]
+
+
+def _route(router_routes: Sequence[object], endpoint: Callable[..., object]) -> APIRoute:
+    return next(r for r in router_routes if isinstance(r, APIRoute) and r.endpoint is endpoint)
+
+
+_READS = {
+    read.route.path: read
+    for read in (
+        _Read(_route(routines.router.routes, routines.read_routine), _routine),
+        _Read(_route(profile.router.routes, profile.read_profile), _profile),
+        _Read(_route(shelf.router.routes, shelf.read_shelf), _shelf),
+    )
+}
+
+
+class HotReadsMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        read = _READS.get(scope["path"]) if scope["type"] == "http" else None
+        if read is not None and scope["method"] == "GET":
+            request = Request(scope, receive)
+            try:
+                response = await _answer(request, read)
+            except _NotHere:
+                pass
+            else:
+                scope["route"] = read.route
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+async def _answer(request: Request, read: _Read) -> Response:
+    """The route's answer from its cache, or _NotHere."""
+    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+    if scheme.lower() != "bearer" or not token:
+        raise _NotHere
+    settings: Settings = request.app.state.settings
+    claims = read_token(settings, token)
+    if claims is None or claims.kind != "user" or claims.family_id is None:
+        raise _NotHere
+    callers: Callers = request.app.state.callers
+    try:
+        caller = await callers.find(claims.subject, claims.family_id)
+    except Exception as exc:  # the database's trouble, answered as the route would
+        return await problems.response_for(request, exc)
+    if caller is None:
+        return await problems.response_for(request, signed_out())
+    encoded = read.cached(caller, request)
+    if encoded is None:
+        # the route builds it, and does not read the caller's row a second time
+        request.scope[FOUND_CALLER] = (token, caller)
+        raise _NotHere
+    return send_encoded(request, encoded)
