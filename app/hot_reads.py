@@ -1,5 +1,5 @@
-"""The hot reads' short road: a cached routine, profile or shelf answered before FastAPI's
-routing and dependency solving.
+"""The hot reads' short road: a cached routine, profile or shelf (and liveness) answered
+before FastAPI's routing and dependency solving.
 
 GET /v1/me/routine, /v1/me/profile and /v1/me/shelf are FastAPI routes (app/routers), and
 they stay the contract: the document, the validation, every error. This middleware answers
@@ -34,7 +34,7 @@ from app.callers import FOUND_CALLER, Caller, Callers
 from app.config import Settings
 from app.deps import signed_out
 from app.http_cache import Encoded, send_encoded
-from app.routers import profile, routines, shelf
+from app.routers import health, profile, routines, shelf
 from app.security import read_token
 from app.services import profiles
 from app.services import routines as routine_service
@@ -87,13 +87,25 @@ _READS = {
 }
 
 
+# Liveness: polled all day by load balancers and orchestrators. Its endpoint takes nothing
+# and reads nothing, so it is called as it is, below the routing every other request needs.
+_LIVENESS = _route(health.router.routes, health.healthz)
+
+
 class HotReadsMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        read = _READS.get(scope["path"]) if scope["type"] == "http" else None
-        if read is not None and scope["method"] == "GET":
+        if scope["type"] != "http" or scope["method"] != "GET":
+            await self.app(scope, receive, send)
+            return
+        if scope["path"] == _LIVENESS.path:
+            scope["route"] = _LIVENESS
+            await (await health.healthz())(scope, receive, send)
+            return
+        read = _READS.get(scope["path"])
+        if read is not None:
             request = Request(scope, receive)
             try:
                 response = await _answer(request, read)

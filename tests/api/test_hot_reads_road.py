@@ -120,6 +120,17 @@ async def test_refusals_are_the_routes_refusals(client, routes_only, session, an
     assert answered == [path.split("?")[0] for path in PATHS]
 
 
+async def test_liveness_is_the_routes_answer(client, routes_only):
+    served = await client.get("/healthz")
+    assert served.json() == {"status": "ok"}
+    _same(served, await routes_only.get("/healthz"))
+    assert (await client.head("/healthz")).status_code == (
+        await routes_only.head("/healthz")
+    ).status_code
+    metrics = (await client.get("/metrics")).text
+    assert 'http_requests_total{method="GET",route="/healthz",status="200"}' in metrics
+
+
 async def test_metrics_name_the_route_whoever_answered(client, session, answered):
     person = await _person(client, session)
     for _ in range(3):
