@@ -15,7 +15,6 @@ from pydantic import AfterValidator
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.requests import HTTPConnection
 
-from app.callers import FOUND_CALLER, Caller, Callers
 from app.config import Settings
 from app.db import get_read_sessions, get_session
 from app.errors import (
@@ -33,6 +32,7 @@ from app.models.shelf import ShelfItem
 from app.rate_limit import AttemptLimiter
 from app.security import TokenClaims, read_token
 from app.services import accounts, care_team, devices, overrides, shelf
+from app.services.callers import FOUND_CALLER, Caller, Callers
 from app.services.tokens import ClientCredentials
 from app.validation import clean_text
 
@@ -187,17 +187,12 @@ def _person(claims: TokenClaims) -> tuple[uuid.UUID, uuid.UUID]:
     return claims.subject, claims.family_id
 
 
-def signed_out() -> Unauthorized:
-    """What a valid token gets whose account is gone or whose sign-in was revoked."""
-    return Unauthorized(
-        "The account behind this token no longer exists, or its sign-in was revoked",
-        code="invalid_token",
-    )
-
-
 def _exists(row: _Row | None) -> _Row:
     if row is None:
-        raise signed_out()
+        raise Unauthorized(
+            "The account behind this token no longer exists, or its sign-in was revoked",
+            code="invalid_token",
+        )
     return row
 
 
@@ -210,15 +205,23 @@ async def _current_user(claims: Claims, session: SessionDep) -> User:
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
+async def bearer_token(request: Request) -> str | None:
+    """The bearer token of the Authorization header, read as the routes' security scheme
+    reads it (None without one)."""
+    return await _bearer(request)
+
+
 @raises(
     *_UNAUTHENTICATED,
     (403, ProblemCode.user_required),
     (503, ProblemCode.database_unavailable),
 )
-async def _caller(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Caller:
+async def current_caller(
+    request: Request, token: Annotated[str | None, Depends(_bearer)]
+) -> Caller:
     """CurrentUser for the hot reads: the same checks, in one flat dependency with no session,
     and one statement for the caller's row (role, plan revision, and that the sign-in stands)
-    instead of an ORM load (app/callers.py)."""
+    instead of an ORM load (app/services/callers.py). app/hot_reads.py calls it as well."""
     found: tuple[str, Caller] | None = request.scope.get(FOUND_CALLER)
     if found is not None and token is not None and found[0] == token:
         return found[1]  # read already on this request, for this token (app/hot_reads.py)
@@ -228,7 +231,7 @@ async def _caller(request: Request, token: Annotated[str | None, Depends(_bearer
     return _exists(await callers.find(user_id, family_id))
 
 
-CurrentCaller = Annotated[Caller, Depends(_caller)]
+CurrentCaller = Annotated[Caller, Depends(current_caller)]
 
 
 def _role(*allowed: Role) -> object:

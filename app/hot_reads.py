@@ -2,13 +2,14 @@
 before FastAPI's routing and dependency solving.
 
 GET /v1/me/routine, /v1/me/profile and /v1/me/shelf are FastAPI routes (app/routers), and
-they stay the contract: the document, the validation, every error. This middleware answers
-only what those routes would answer from their caches, with the same functions: the bearer
-token (security.read_token), the caller's row (app/callers.py: the request's one statement),
-the stored bytes (the services' `cached`), the ETag rules (http_cache.send_encoded) and the
-problems (problems.response_for). Everything else goes on to the route, which answers it as
-always: no bearer token or a bad one, a service's token, a query it does not read exactly as
-the route does, a cache miss (with the caller it found, so that the row is read once).
+they stay the contract: the document, the validation, every error. This middleware answers a
+request the way its route would, with the route's own functions: the caller dependency
+(deps.current_caller: the token, the caller's row, the request's one statement), the services'
+cached bytes, the ETag rules (http_cache.send_encoded), and the problems FastAPI's handlers
+would send (problems.response_for) for a refusal or a database fault. What the cache does not
+hold goes on to the route, as does a query the short road does not read exactly as the route
+does (a second `date`, an invalid one); the caller found travels on with it, so that the row
+is read once.
 
 Why: with the caller's row cached nowhere and read on every request (so revocations and plan
 changes apply at once), what was left of a cache hit was FastAPI's per-request machinery
@@ -23,22 +24,19 @@ from dataclasses import dataclass
 from datetime import date
 
 from fastapi.routing import APIRoute
-from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import problems
-from app.callers import FOUND_CALLER, Caller, Callers
-from app.config import Settings
-from app.deps import signed_out
+from app.deps import bearer_token, current_caller
 from app.http_cache import Encoded, send_encoded
 from app.routers import health, profile, routines, shelf
-from app.security import read_token
 from app.services import profiles
 from app.services import routines as routine_service
 from app.services import shelf as shelf_service
+from app.services.callers import FOUND_CALLER, Caller
 from app.validation import SafeDate
 
 _safe_date: TypeAdapter[date] = TypeAdapter(SafeDate)
@@ -120,20 +118,11 @@ class HotReadsMiddleware:
 
 async def _answer(request: Request, read: _Read) -> Response:
     """The route's answer from its cache, or _NotHere."""
-    scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
-    if scheme.lower() != "bearer" or not token:
-        raise _NotHere
-    settings: Settings = request.app.state.settings
-    claims = read_token(settings, token)
-    if claims is None or claims.kind != "user" or claims.family_id is None:
-        raise _NotHere
-    callers: Callers = request.app.state.callers
+    token = await bearer_token(request)
     try:
-        caller = await callers.find(claims.subject, claims.family_id)
-    except Exception as exc:  # the database's trouble, answered as the route would
+        caller = await current_caller(request, token)
+    except Exception as exc:  # refused, or the database's trouble: as the route answers it
         return await problems.response_for(request, exc)
-    if caller is None:
-        return await problems.response_for(request, signed_out())
     encoded = read.cached(caller, request)
     if encoded is None:
         # the route builds it, and does not read the caller's row a second time

@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import openapi, problems
 from app.body_limit import BodyLimitMiddleware
-from app.callers import PooledCallers, callers_for
 from app.config import Settings, get_settings
 from app.db import create_read_sessionmaker, create_sessionmaker, engine_from_settings
 from app.hot_reads import HotReadsMiddleware
@@ -35,6 +34,7 @@ from app.routers import (
     shelf,
 )
 from app.security import configure_hashing
+from app.services.callers import PooledCallers, callers_for
 
 logger = logging.getLogger("regimen")
 DOCS_ASSETS = "/docs/assets"
@@ -115,8 +115,8 @@ def attach_database(
     app: FastAPI, engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession] | None = None
 ) -> None:
     """The engine, the requests' sessionmaker, and the hot reads' read sessions and caller
-    lookup (app/callers.py). Tests may pass a sessionmaker bound to a connection of their own
-    (a transaction rolled back afterwards): the hot reads then read through it too."""
+    lookup (app/services/callers.py). Tests may pass a sessionmaker bound to a connection of
+    their own (a transaction rolled back afterwards): the hot reads then read through it too."""
     app.state.engine = engine
     if sessionmaker is None:
         app.state.sessionmaker = create_sessionmaker(engine)

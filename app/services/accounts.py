@@ -26,7 +26,7 @@ async def get_user(session: AsyncSession, user_id: uuid.UUID) -> User | None:
 async def get_signed_in_user(
     session: AsyncSession, *, user_id: uuid.UUID, family_id: uuid.UUID
 ) -> User | None:
-    """The person behind a token as an entity (app/callers.py reads the hot reads' few
+    """The person behind a token as an entity (app/services/callers.py reads the hot reads' few
     columns), or None if the account is gone or the sign-in revoked: one statement as well."""
     statement = (
         select(User)

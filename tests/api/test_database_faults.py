@@ -16,10 +16,10 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app import callers, security
+from app import security
 from app.config import Settings
 from app.main import create_app
-from app.services import accounts
+from app.services import accounts, callers
 from tests.conftest import POSTGRES_URL, TEST_SECRET, require_postgres
 
 

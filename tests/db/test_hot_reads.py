@@ -19,7 +19,6 @@ from sqlalchemy import delete, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.callers import Caller, Callers, PooledCallers, PostgresCallers, SqliteCallers
 from app.config import Settings
 from app.db import create_engine, create_read_sessionmaker
 from app.main import create_app
@@ -27,6 +26,7 @@ from app.models.accounts import User
 from app.models.shelf import ShelfItem
 from app.security import read_token
 from app.services import routine_changes
+from app.services.callers import Caller, Callers, PooledCallers, PostgresCallers, SqliteCallers
 from tests.conftest import POSTGRES_URL, TEST_SECRET, migrate_and_seed, require_postgres
 from tests.factories import add_to_shelf, catalog_product, create_person, put_profile
 
@@ -83,7 +83,7 @@ own: list[str] = []
 
 @contextmanager
 def counted(engine: AsyncEngine, callers: Callers):
-    """The statements the app runs: through SQLAlchemy, and past it (app/callers.py)."""
+    """The statements the app runs: through SQLAlchemy, and past it (app/services/callers.py)."""
     own.clear()
     statements: list[str] = []
 
