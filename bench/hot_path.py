@@ -5,7 +5,8 @@
 Serves the app and bench/bare_app.py with the same uvicorn flags (httptools, uvloop) and loads
 them with wrk, one endpoint after another, rounds alternating, so that a machine shared with
 others slows every column alike; the ratios to bare Starlette are what to compare. Endpoints:
-bare Starlette, /healthz (the middleware floor), GET /v1/me/routine on a cache hit and its 304,
+bare Starlette, a bare FastAPI app with one route (FastAPI's own routing, for reference), /healthz
+(the middleware floor), GET /v1/me/routine on a cache hit and its 304,
 GET /v1/me/profile and GET /v1/me/shelf (15 products). On SQLite and PostgreSQL, one worker,
 32 connections (medians of the rounds), then p99 latency at 64 connections (one pass), then on
 PostgreSQL the routine hit with 1 and 2 workers. Prints a table and the load average.
@@ -100,19 +101,21 @@ def figures(*, postgres: bool, seconds: int, rounds: int) -> dict[str, Any]:
                    capture_output=True)  # fmt: skip
     token, routine_path = asyncio.run(_prepare_user(env))
     auth = {"Authorization": f"Bearer {token}"}
-    app_port, bare_port = _free_port(), _free_port()
+    app_port, bare_port, fastapi_port = _free_port(), _free_port(), _free_port()
     app_base, bare_base = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{bare_port}"
     result: dict[str, Any] = {"database": "postgresql" if postgres else "sqlite"}
     try:
         with (
             _serve(["app.main:app_factory", "--factory"], app_port, env, "/healthz"),
             _serve(["bench.bare_app:app"], bare_port, env, "/bare"),
+            _serve(["bench.bare_app:fastapi_app"], fastapi_port, env, "/bare"),
         ):
             request = urllib.request.Request(app_base + routine_path, headers=auth)
             with urllib.request.urlopen(request) as response:
                 etag = response.headers["ETag"]
             cases = {
                 "bare": (bare_base + "/bare", {}),
+                "fastapi_bare": (f"http://127.0.0.1:{fastapi_port}/bare", {}),
                 "healthz": (app_base + "/healthz", {}),
                 "routine": (app_base + routine_path, auth),
                 "routine_304": (app_base + routine_path, {**auth, "If-None-Match": etag}),
