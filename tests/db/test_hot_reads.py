@@ -77,22 +77,26 @@ async def served(
             yield client, app.state.engine, app.state.callers
 
 
-# the statements the last `counted` saw the caller lookup send past SQLAlchemy
-own: list[str] = []
+class Statements(list[str]):
+    """Every statement a request ran; `own` holds those the caller lookup sent past
+    SQLAlchemy (app/services/callers.py)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.own: list[str] = []
 
 
 @contextmanager
 def counted(engine: AsyncEngine, callers: Callers):
     """The statements the app runs: through SQLAlchemy, and past it (app/services/callers.py)."""
-    own.clear()
-    statements: list[str] = []
+    statements = Statements()
 
     def record(_conn, _cursor, statement, *_args):
         statements.append(statement)
 
     def record_own(statement: str) -> None:
         statements.append(statement)
-        own.append(statement)
+        statements.own.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", record)
     callers.trace(record_own)
@@ -125,7 +129,7 @@ async def test_a_cache_hit_and_its_304_are_one_statement_each(served):
     assert "FROM users JOIN token_families" in statements[0]
     # past SQLAlchemy: on SQLite's own connection on the loop's thread, or straight on asyncpg
     assert isinstance(callers, SqliteCallers | PostgresCallers)
-    assert statements == own, (statements, own)
+    assert statements == statements.own, (statements, statements.own)
     with counted(engine, callers) as statements:
         not_modified = await client.get(
             URL, headers={**person.headers, "If-None-Match": first.headers["etag"]}
